@@ -1,0 +1,31 @@
+# SPDX-License-Identifier: Apache-2.0
+pipitinclude_HEADERS += \
+	lib/pipit/error.h \
+	lib/pipit/types.h \
+	lib/pipit/buffer.h \
+	lib/pipit/image.h \
+	lib/pipit/pool.h \
+	lib/pipit/node.h \
+	lib/pipit/params.h
+
+noinst_HEADERS += \
+	lib/object_impl.h \
+	lib/error_impl.h \
+	lib/image_impl.h \
+	lib/node_impl.h \
+	lib/pool_impl.h
+
+libpipit_internal_la_SOURCES += \
+	lib/error.c \
+	lib/alloc.c \
+	lib/pixel.c \
+	lib/region.c \
+	lib/buffer.c \
+	lib/image.c \
+	lib/pool.c \
+	lib/node.c \
+	lib/node_settings.c \
+	lib/node_helpers.c \
+	lib/stream.c \
+	lib/params.c \
+	lib/params_get.c

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The thread pool and its parallel loops.
+ *
+ * One pool of persistent pthreads, started on first use and sized by
+ * PIPIT_NUM_THREADS or the number of processors; the calling thread is
+ * worker 0 and works too. Work is cut into pieces fixed by the range
+ * alone (never by the number of threads) and handed out through an
+ * atomic counter. A loop started from inside a piece runs inline, on the
+ * worker that started it.
+ *
+ * Reductions get one zeroed, cache-line aligned accumulator per piece,
+ * merged on the calling thread in piece order after the join: the result
+ * is bit-for-bit the same for any number of threads.
+ *
+ * If a piece fails, pieces with a higher index are skipped and the
+ * failure with the lowest piece index is returned, its message copied to
+ * the caller's thread: the outcome too is independent of the threads.
+ */
+#ifndef PIPIT_POOL_H
+#define PIPIT_POOL_H
+
+#include <pipit/types.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Most threads a pool may have. */
+#define PIPIT_MAX_THREADS 256
+
+/**
+ * Number of threads loops use (the caller included). Starts the pool
+ * on first use. Thread safe.
+ */
+PIPIT_API unsigned pipit_pool_threads(void);
+
+/**
+ * Resizes the pool to n threads (clamped to 1..PIPIT_MAX_THREADS; 0
+ * means the default: PIPIT_NUM_THREADS or the processor count). Waits
+ * for a running loop to finish. Must not be called from inside a piece
+ * (PIPIT_ESTATE). PIPIT_ENOMEM / PIPIT_EIO when threads cannot start;
+ * the pool then keeps the threads it could start.
+ */
+PIPIT_API pipit_status_t pipit_pool_set_threads(unsigned n);
+
+/** True on a pool worker while it runs a piece (loops run inline there). */
+PIPIT_API bool pipit_pool_in_worker(void);
+
+/**
+ * Called on the calling thread between pieces with the fraction of
+ * pieces done; a non-zero return cancels: remaining pieces are skipped
+ * and the loop returns PIPIT_ECANCELED.
+ */
+typedef int (*pipit_progress_fn)(double fraction, void *user);
+
+/** Body of a range loop: indices [lo, hi); worker in 0..threads-1. */
+typedef pipit_status_t (*pipit_range_fn)(void *ctx, size_t lo, size_t hi,
+                                         unsigned worker, void *acc);
+
+/** Folds one piece's accumulator into the result; called in piece order. */
+typedef pipit_status_t (*pipit_merge_fn)(void *ctx, const void *acc,
+                                         size_t piece);
+
+/**
+ * Runs fn over [0, n) cut into pieces of grain indices (the last may be
+ * shorter; grain 0: about n / 256, at least 1). acc is NULL for fn.
+ */
+PIPIT_API pipit_status_t pipit_parallel_for(size_t n, size_t grain,
+                                            pipit_range_fn fn, void *ctx);
+
+/**
+ * As pipit_parallel_for, with a zeroed accumulator of acc_size bytes per
+ * piece passed to fn and then, in piece order on the calling thread, to
+ * merge.
+ */
+PIPIT_API pipit_status_t pipit_parallel_reduce(size_t n, size_t grain,
+                                               size_t acc_size,
+                                               pipit_range_fn fn,
+                                               pipit_merge_fn merge,
+                                               void *ctx);
+
+/** One piece of a region loop. */
+typedef struct pipit_piece {
+    pipit_region_t region; /* part of the region being run */
+    size_t index;          /* 0..n_pieces-1, in region order */
+    size_t count;          /* how many pieces the region has */
+    unsigned worker;       /* 0 is the calling thread */
+    void *acc;             /* this piece's accumulator, or NULL */
+} pipit_piece_t;
+
+typedef pipit_status_t (*pipit_piece_fn)(void *ctx, const pipit_piece_t *p);
+
+/** Options of a region loop; zero-initialise and set what you need. */
+typedef struct pipit_region_loop {
+    /* Bytes one pixel costs, to size pieces (0: 4). */
+    size_t pixel_bytes;
+    /* Target bytes per piece (0: 64 KiB); rows are never cut. */
+    size_t piece_bytes;
+    /* Per-piece accumulator and its merge, or 0 / NULL. */
+    size_t acc_size;
+    pipit_merge_fn merge;
+    /* Called between pieces on the calling thread, or NULL. */
+    pipit_progress_fn progress;
+    void *progress_user;
+} pipit_region_loop_t;
+
+/**
+ * Runs fn over r cut along its slowest axis into slabs of whole rows of
+ * about piece_bytes each (the cut depends on r and the options only).
+ * opt may be NULL for the defaults.
+ */
+PIPIT_API pipit_status_t pipit_parallel_region(const pipit_region_t *r,
+                                               const pipit_region_loop_t *opt,
+                                               pipit_piece_fn fn, void *ctx);
+
+/**
+ * The slabs pipit_parallel_region would cut r into: returns their number
+ * and, when k is less, stores slab k in *piece.
+ */
+PIPIT_API size_t pipit_region_pieces(const pipit_region_t *r,
+                                     const pipit_region_loop_t *opt, size_t k,
+                                     pipit_region_t *piece);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The umbrella header: everything a user of pipit calls. It lives in the
+ * top library layer because it includes every layer below.
+ */
+#ifndef PIPIT_PIPIT_H
+#define PIPIT_PIPIT_H
+
+#include <pipit/error.h>
+#include <pipit/types.h>
+#include <pipit/buffer.h>
+#include <pipit/image.h>
+#include <pipit/pool.h>
+#include <pipit/node.h>
+#include <pipit/params.h>
+
+#endif

@@ -1,0 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Every suite, one line each: SUITE(name) registers test_<name>.c. */
+SUITE(core)
+SUITE(image)
+SUITE(pool)
+SUITE(node)
+SUITE(params)
