@@ -3,6 +3,7 @@
 #ifndef PIPIT_ERROR_IMPL_H
 #define PIPIT_ERROR_IMPL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <pipit/error.h>

@@ -39,6 +39,8 @@ struct pipit_image {
 
 /** A fresh value of the global modification clock (never 0). */
 uint64_t pipit__time_next(void);
+/** The clock's current value: unchanged means nothing anywhere changed. */
+uint64_t pipit__time_now(void);
 
 /**
  * Sets dim, size, type and components (geometry reset to spacing 1,

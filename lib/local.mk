@@ -12,18 +12,24 @@ noinst_HEADERS += \
 	lib/object_impl.h \
 	lib/error_impl.h \
 	lib/image_impl.h \
+	lib/buffer_impl.h \
+	lib/params_impl.h \
 	lib/node_impl.h \
-	lib/pool_impl.h
+	lib/pool_impl.h \
+	lib/node_update_impl.h
 
 libpipit_internal_la_SOURCES += \
 	lib/error.c \
+	lib/mtime.c \
 	lib/alloc.c \
 	lib/pixel.c \
 	lib/region.c \
 	lib/buffer.c \
 	lib/image.c \
 	lib/pool.c \
+	lib/pool_loops.c \
 	lib/node.c \
+	lib/node_update.c \
 	lib/node_settings.c \
 	lib/node_helpers.c \
 	lib/stream.c \

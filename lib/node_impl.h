@@ -65,9 +65,15 @@ struct pipit_node {
     /* The input regions the current run asked for. */
     pipit_region_t input_region[PIPIT_NODE_MAX_INPUTS];
     uint64_t mtime;      /* settings or connections changed */
-    uint64_t info_time;  /* last information pass */
+    /* Newest change anywhere upstream (this node, its inputs, constant
+     * images' pixels and geometry), found by the information pass. */
+    uint64_t pipeline_mtime;
+    uint64_t info_time;  /* last information hook run */
     uint64_t data_time;  /* last data pass that completed */
+    uint64_t done_clock; /* global clock when the last full update ended */
+    bool info_valid;     /* false until an information hook succeeded */
     bool data_valid;     /* false after a failed or cancelled run */
+    size_t n_upstream;   /* nodes this one depends on, itself included */
     bool busy;           /* inside an update: catches cycles */
     pipit_progress_fn progress;
     void *progress_user;

@@ -1,0 +1,365 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The persistent thread pool.
+ *
+ * A loop is a "job": a piece count, a function and an atomic counter of
+ * the next piece. The caller publishes it by bumping a generation
+ * number; every worker notices (spinning briefly, then sleeping on a
+ * condition variable), takes pieces until none are left, and checks in.
+ * The caller takes pieces too and returns once every worker has checked
+ * in, so no worker can touch the job after the call returned.
+ *
+ * Waking a sleeping thread costs tens of microseconds, so workers spin
+ * for SPIN_NS after each job: loops issued back to back (an optimizer's
+ * iterations) never pay for a wake-up, and an idle pool sleeps.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "error_impl.h"
+#include "pool_impl.h"
+
+#define SPIN_NS 200000 /* 0.2 ms */
+#define MESSAGE_SIZE 512
+
+#if defined(__x86_64__) || defined(__i386__)
+#define cpu_relax() __builtin_ia32_pause()
+#elif defined(__aarch64__)
+#define cpu_relax() __asm__ __volatile__("yield")
+#else
+#define cpu_relax() ((void)0)
+#endif
+
+typedef struct job {
+    size_t n;
+    pipit__piece_run_fn run;
+    void *ctx;
+    atomic_size_t next;    /* next piece to hand out */
+    atomic_size_t stop_at; /* pieces from here on are skipped */
+    atomic_size_t done;    /* pieces finished, for progress */
+    pipit_progress_fn progress;
+    void *progress_user;
+    atomic_bool cancelled;
+} job_t;
+
+/* The lowest-index failure a worker met in the current job. */
+typedef struct failure {
+    size_t index;
+    pipit_status_t st;
+    char message[MESSAGE_SIZE];
+} failure_t;
+
+static struct {
+    pthread_once_t once;
+    pthread_mutex_t submit; /* one job at a time; held while resizing */
+    pthread_mutex_t lock;   /* for sleeping only */
+    pthread_cond_t wake;
+    unsigned n_threads;     /* the caller included */
+    pthread_t threads[PIPIT_MAX_THREADS];
+    atomic_uint generation;
+    /* The generation when the workers started: a new worker must wait
+     * for the next one even if it first runs after a job was posted. */
+    unsigned start_generation;
+    atomic_uint n_sleeping;
+    atomic_uint checked_in;
+    atomic_bool quit;
+    job_t *job;
+    failure_t failures[PIPIT_MAX_THREADS];
+} pool = {
+    .once = PTHREAD_ONCE_INIT,
+    .submit = PTHREAD_MUTEX_INITIALIZER,
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .wake = PTHREAD_COND_INITIALIZER,
+};
+
+static _Thread_local bool in_worker;
+
+bool
+pipit_pool_in_worker(void)
+{
+    return in_worker;
+}
+
+static uint64_t
+now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void
+lower_stop(job_t *job, size_t index)
+{
+    size_t cur = atomic_load_explicit(&job->stop_at, memory_order_relaxed);
+    while (index < cur &&
+           !atomic_compare_exchange_weak_explicit(&job->stop_at, &cur, index,
+                                                  memory_order_relaxed,
+                                                  memory_order_relaxed))
+        ;
+}
+
+/* Takes pieces of job until none is left; records this worker's first
+ * failure in f. The calling thread (worker 0) also reports progress. */
+static void
+run_pieces(job_t *job, unsigned worker, failure_t *f)
+{
+    bool was_in_worker = in_worker;
+    in_worker = true;
+    for (;;) {
+        size_t i = atomic_fetch_add_explicit(&job->next, 1,
+                                             memory_order_relaxed);
+        if (i >= job->n ||
+            i >= atomic_load_explicit(&job->stop_at, memory_order_relaxed))
+            break; /* later pieces all have higher indices */
+        pipit_status_t st = job->run(job->ctx, i, worker);
+        if (st != PIPIT_OK) {
+            lower_stop(job, i);
+            if (i < f->index) {
+                f->index = i;
+                f->st = st;
+                pipit__error_save(f->message, sizeof f->message);
+            }
+            continue;
+        }
+        if (job->progress == NULL)
+            continue;
+        size_t done = atomic_fetch_add_explicit(&job->done, 1,
+                                                memory_order_relaxed) + 1;
+        if (worker == 0 &&
+            job->progress((double)done / (double)job->n,
+                          job->progress_user) != 0) {
+            atomic_store(&job->cancelled, true);
+            lower_stop(job, 0);
+        }
+    }
+    in_worker = was_in_worker;
+}
+
+static void
+poll_progress(job_t *job, size_t *reported)
+{
+    size_t done = atomic_load_explicit(&job->done, memory_order_relaxed);
+    if (done == *reported || atomic_load(&job->cancelled))
+        return;
+    *reported = done;
+    if (job->progress((double)done / (double)job->n, job->progress_user)) {
+        atomic_store(&job->cancelled, true);
+        lower_stop(job, 0);
+    }
+}
+
+static void *
+worker_main(void *arg)
+{
+    unsigned id = (unsigned)(uintptr_t)arg;
+    unsigned seen = pool.start_generation;
+    for (;;) {
+        unsigned gen = seen;
+        uint64_t start = 0;
+        for (unsigned spins = 0;; spins++) {
+            gen = atomic_load_explicit(&pool.generation,
+                                       memory_order_acquire);
+            if (gen != seen || atomic_load(&pool.quit))
+                break;
+            if ((spins & 63) == 0) {
+                uint64_t t = now_ns();
+                if (start == 0)
+                    start = t;
+                else if (t - start > SPIN_NS)
+                    break;
+            }
+            cpu_relax();
+        }
+        if (gen == seen && !atomic_load(&pool.quit)) {
+            pthread_mutex_lock(&pool.lock);
+            /* seq_cst pairs with the submitter's generation bump and
+             * n_sleeping read: one of us sees the other. */
+            atomic_fetch_add(&pool.n_sleeping, 1);
+            while ((gen = atomic_load(&pool.generation)) == seen &&
+                   !atomic_load(&pool.quit))
+                pthread_cond_wait(&pool.wake, &pool.lock);
+            atomic_fetch_sub(&pool.n_sleeping, 1);
+            pthread_mutex_unlock(&pool.lock);
+        }
+        if (atomic_load(&pool.quit))
+            break;
+        seen = gen;
+        failure_t *f = &pool.failures[id];
+        f->index = SIZE_MAX;
+        run_pieces(pool.job, id, f);
+        atomic_fetch_add_explicit(&pool.checked_in, 1, memory_order_release);
+    }
+    return NULL;
+}
+
+static unsigned
+default_threads(void)
+{
+    const char *env = getenv("PIPIT_NUM_THREADS");
+    if (env != NULL && *env != '\0') {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (*end == '\0' && v >= 1)
+            return v > PIPIT_MAX_THREADS ? PIPIT_MAX_THREADS : (unsigned)v;
+        pipit__log(PIPIT_LOG_WARNING,
+                   "PIPIT_NUM_THREADS='%s' is not a positive integer; "
+                   "using the processor count",
+                   env);
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > PIPIT_MAX_THREADS ? PIPIT_MAX_THREADS : (unsigned)n;
+}
+
+/* Starts workers 1..n-1; the pool keeps those that could start. Called
+ * with pool.submit held (or from the once-initialiser). */
+static pipit_status_t
+start_workers(unsigned n)
+{
+    pool.n_threads = 1;
+    pool.start_generation = atomic_load(&pool.generation);
+    for (unsigned i = 1; i < n; i++) {
+        int err = pthread_create(&pool.threads[i], NULL, worker_main,
+                                 (void *)(uintptr_t)i);
+        if (err != 0)
+            return pipit__error_errno(err == ENOMEM ? PIPIT_ENOMEM : PIPIT_EIO,
+                                      err,
+                                      "pool: could not start thread %u of %u",
+                                      i + 1, n);
+        pool.n_threads = i + 1;
+    }
+    return PIPIT_OK;
+}
+
+static void
+stop_workers(void)
+{
+    pthread_mutex_lock(&pool.lock);
+    atomic_store(&pool.quit, true);
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.lock);
+    for (unsigned i = 1; i < pool.n_threads; i++)
+        pthread_join(pool.threads[i], NULL);
+    atomic_store(&pool.quit, false);
+    pool.n_threads = 1;
+}
+
+static void
+pool_init(void)
+{
+    (void)start_workers(default_threads());
+}
+
+unsigned
+pipit_pool_threads(void)
+{
+    pthread_once(&pool.once, pool_init);
+    return pool.n_threads;
+}
+
+pipit_status_t
+pipit_pool_set_threads(unsigned n)
+{
+    if (in_worker)
+        return pipit__error(PIPIT_ESTATE,
+                            "pool: cannot resize from inside a parallel loop");
+    pthread_once(&pool.once, pool_init);
+    if (n == 0)
+        n = default_threads();
+    if (n > PIPIT_MAX_THREADS)
+        n = PIPIT_MAX_THREADS;
+    pthread_mutex_lock(&pool.submit);
+    pipit_status_t st = PIPIT_OK;
+    if (n != pool.n_threads) {
+        stop_workers();
+        st = start_workers(n);
+    }
+    pthread_mutex_unlock(&pool.submit);
+    return st;
+}
+
+static pipit_status_t
+finish(job_t *job, const failure_t *failures, unsigned n_failures)
+{
+    if (atomic_load(&job->cancelled))
+        return pipit__error(PIPIT_ECANCELED, "cancelled by the progress "
+                                             "callback");
+    const failure_t *first = NULL;
+    for (unsigned w = 0; w < n_failures; w++)
+        if (failures[w].index != SIZE_MAX &&
+            (first == NULL || failures[w].index < first->index))
+            first = &failures[w];
+    if (first == NULL)
+        return PIPIT_OK;
+    pipit__error_restore(first->st, first->message);
+    return first->st;
+}
+
+static pipit_status_t
+run_inline(job_t *job)
+{
+    failure_t f = { .index = SIZE_MAX };
+    run_pieces(job, 0, &f);
+    return finish(job, &f, 1);
+}
+
+pipit_status_t
+pipit__pool_run(size_t n, pipit__piece_run_fn run, void *ctx,
+                pipit_progress_fn progress, void *user)
+{
+    job_t job = { .n = n, .run = run, .ctx = ctx, .progress = progress,
+                  .progress_user = user };
+    atomic_init(&job.next, 0);
+    atomic_init(&job.stop_at, SIZE_MAX);
+    atomic_init(&job.done, 0);
+    atomic_init(&job.cancelled, false);
+    if (n == 0)
+        return PIPIT_OK;
+    /* Nested loops run inline, on the worker that issued them. */
+    if (n == 1 || in_worker || pipit_pool_threads() == 1)
+        return run_inline(&job);
+    /* Another thread's loop holds the pool: doing the work here beats
+     * queueing behind it, and the result is the same. */
+    if (pthread_mutex_trylock(&pool.submit) != 0)
+        return run_inline(&job);
+    unsigned workers = pool.n_threads - 1;
+    if (workers == 0) {
+        pthread_mutex_unlock(&pool.submit);
+        return run_inline(&job);
+    }
+    pool.job = &job;
+    atomic_store_explicit(&pool.checked_in, 0, memory_order_relaxed);
+    atomic_fetch_add(&pool.generation, 1);
+    if (atomic_load(&pool.n_sleeping) > 0) {
+        pthread_mutex_lock(&pool.lock);
+        pthread_cond_broadcast(&pool.wake);
+        pthread_mutex_unlock(&pool.lock);
+    }
+    failure_t *mine = &pool.failures[0];
+    mine->index = SIZE_MAX;
+    run_pieces(&job, 0, mine);
+    size_t reported = 0;
+    for (unsigned spins = 0;
+         atomic_load_explicit(&pool.checked_in, memory_order_acquire) <
+         workers;
+         spins++) {
+        /* Out of pieces but others still work: keep progress (and so
+         * cancellation) going from here, on the calling thread. */
+        if (job.progress != NULL && (spins & 255) == 0)
+            poll_progress(&job, &reported);
+        if (spins < 4096)
+            cpu_relax();
+        else
+            sched_yield(); /* a worker may be descheduled: let it run */
+    }
+    pool.job = NULL;
+    pipit_status_t st = finish(&job, pool.failures, pool.n_threads);
+    pthread_mutex_unlock(&pool.submit);
+    return st;
+}

@@ -1,0 +1,314 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The thread pool: loops, reductions, nesting, failures, progress. */
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#include "testutil.h"
+
+#include "error_impl.h"
+
+/* Values whose float sum depends on the order of additions. */
+static double *
+make_values(size_t n)
+{
+    double *v = malloc(n * sizeof *v);
+    unsigned s = 12345;
+    for (size_t i = 0; i < n; i++) {
+        s = s * 1103515245u + 12345u;
+        v[i] = ((double)(s >> 8) / (1 << 24) - 0.5) * pow(10.0, (int)(i % 7));
+    }
+    return v;
+}
+
+typedef struct {
+    const double *v;
+    double sum;
+} sum_ctx_t;
+
+static pipit_status_t
+sum_range(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    const sum_ctx_t *c = ctx;
+    double s = 0;
+    (void)worker;
+    for (size_t i = lo; i < hi; i++)
+        s += c->v[i];
+    *(double *)acc = s;
+    return PIPIT_OK;
+}
+
+static pipit_status_t
+sum_merge(void *ctx, const void *acc, size_t piece)
+{
+    (void)piece;
+    ((sum_ctx_t *)ctx)->sum += *(const double *)acc;
+    return PIPIT_OK;
+}
+
+static void
+test_parallel_sum_bit_identical(void)
+{
+    const size_t n = 1000003;
+    double *v = make_values(n);
+    /* the serial reference: the same pieces, summed in order */
+    const size_t grain = 997;
+    double expected = 0;
+    for (size_t lo = 0; lo < n; lo += grain) {
+        double s = 0;
+        for (size_t i = lo; i < n && i < lo + grain; i++)
+            s += v[i];
+        expected += s;
+    }
+    unsigned counts[] = { 1, 2, 3, 7, 16 };
+    for (size_t t = 0; t < sizeof counts / sizeof counts[0]; t++) {
+        ASSERT_OK(pipit_pool_set_threads(counts[t]));
+        CU_ASSERT_EQUAL(pipit_pool_threads(), counts[t]);
+        for (int rep = 0; rep < 3; rep++) {
+            sum_ctx_t c = { v, 0 };
+            ASSERT_OK(pipit_parallel_reduce(n, grain, sizeof(double),
+                                            sum_range, sum_merge, &c));
+            CU_ASSERT_TRUE(memcmp(&c.sum, &expected, sizeof c.sum) == 0);
+        }
+    }
+    free(v);
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+/* A histogram over an image region, per-piece accumulators. */
+typedef struct {
+    const pipit_image_t *img;
+    uint64_t hist[256];
+} hist_ctx_t;
+
+static pipit_status_t
+hist_piece(void *ctx, const pipit_piece_t *p)
+{
+    const hist_ctx_t *c = ctx;
+    uint64_t *h = p->acc;
+    const uint8_t *base = pipit_image_data(c->img);
+    size_t w = pipit_image_size(c->img)[0];
+    for (size_t y = p->region.lo[1]; y < p->region.hi[1]; y++)
+        for (size_t x = p->region.lo[0]; x < p->region.hi[0]; x++)
+            h[base[y * w + x]]++;
+    return PIPIT_OK;
+}
+
+static pipit_status_t
+hist_merge(void *ctx, const void *acc, size_t piece)
+{
+    hist_ctx_t *c = ctx;
+    const uint64_t *h = acc;
+    (void)piece;
+    for (int i = 0; i < 256; i++)
+        c->hist[i] += h[i];
+    return PIPIT_OK;
+}
+
+static void
+test_region_histogram_any_threads(void)
+{
+    size_t size[2] = { 211, 173 };
+    pipit_image_t *img = pipit_image_new(2, size, PIPIT_U8, 1);
+    uint8_t *px = pipit_image_data_writable(img);
+    uint64_t expected[256] = { 0 };
+    for (size_t i = 0; i < size[0] * size[1]; i++) {
+        px[i] = (uint8_t)((i * 2654435761u) >> 13);
+        expected[px[i]]++;
+    }
+    pipit_region_t r = pipit_image_largest_region(img);
+    for (size_t t = 0; t < 4; t++) {
+        ASSERT_OK(pipit_pool_set_threads(test_thread_counts[t]));
+        hist_ctx_t c = { img, { 0 } };
+        pipit_region_loop_t opt = { .pixel_bytes = 1, .piece_bytes = 512,
+                                    .acc_size = sizeof c.hist,
+                                    .merge = hist_merge };
+        ASSERT_OK(pipit_parallel_region(&r, &opt, hist_piece, &c));
+        CU_ASSERT_TRUE(memcmp(c.hist, expected, sizeof expected) == 0);
+    }
+    pipit_image_unref(img);
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+typedef struct {
+    atomic_uint visits[10000];
+    atomic_uint nested_inline;
+} visit_ctx_t;
+
+static pipit_status_t
+inner_range(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    visit_ctx_t *c = ctx;
+    (void)acc;
+    (void)worker;
+    if (pipit_pool_in_worker())
+        atomic_fetch_add(&c->nested_inline, 1);
+    for (size_t i = lo; i < hi; i++)
+        atomic_fetch_add(&c->visits[i], 1);
+    return PIPIT_OK;
+}
+
+static pipit_status_t
+outer_range(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    (void)acc;
+    (void)worker;
+    /* each outer index runs an inner loop over [0, 100) */
+    for (size_t i = lo; i < hi; i++) {
+        pipit_status_t st = pipit_parallel_for(100, 7, inner_range, ctx);
+        if (st != PIPIT_OK)
+            return st;
+    }
+    return PIPIT_OK;
+}
+
+static void
+test_nested_loops_run_inline(void)
+{
+    ASSERT_OK(pipit_pool_set_threads(3));
+    visit_ctx_t *c = calloc(1, sizeof *c);
+    ASSERT_OK(pipit_parallel_for(50, 1, outer_range, c));
+    /* 50 outer indices each visited [0,100) once */
+    for (size_t i = 0; i < 100; i++)
+        CU_ASSERT_EQUAL(atomic_load(&c->visits[i]), 50);
+    /* every inner piece (15 per loop) ran inside a worker, inline */
+    CU_ASSERT_EQUAL(atomic_load(&c->nested_inline), 50 * 15);
+    CU_ASSERT_FALSE(pipit_pool_in_worker());
+    free(c);
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+static pipit_status_t
+fail_some(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    (void)ctx;
+    (void)worker;
+    (void)acc;
+    /* pieces 30 and 70 fail; the lowest must win whatever the timing */
+    if (lo <= 70 && 70 < hi)
+        return pipit__error(PIPIT_EFORMAT, "piece at %zu failed", lo);
+    if (lo <= 30 && 30 < hi)
+        return pipit__error(PIPIT_EIO, "piece at %zu failed", lo);
+    return PIPIT_OK;
+}
+
+static void
+test_lowest_failure_wins(void)
+{
+    for (size_t t = 0; t < 4; t++) {
+        ASSERT_OK(pipit_pool_set_threads(test_thread_counts[t]));
+        for (int rep = 0; rep < 20; rep++) {
+            pipit_error_clear();
+            pipit_status_t st = pipit_parallel_for(100, 1, fail_some, NULL);
+            CU_ASSERT_EQUAL(st, PIPIT_EIO);
+            CU_ASSERT_STRING_EQUAL(pipit_error_message(),
+                                   "piece at 30 failed");
+        }
+    }
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+typedef struct {
+    int calls;
+    double last;
+    int stop_after;
+} progress_t;
+
+static int
+on_progress(double f, void *user)
+{
+    progress_t *p = user;
+    CU_ASSERT_TRUE(f >= p->last && f <= 1.0);
+    p->last = f;
+    return ++p->calls >= p->stop_after;
+}
+
+static atomic_uint pieces_run;
+
+static pipit_status_t
+count_piece(void *ctx, const pipit_piece_t *p)
+{
+    (void)ctx;
+    (void)p;
+    /* about 20 us of work, so a cancel has pieces left to stop */
+    volatile double x = 0;
+    for (int i = 0; i < 20000; i++)
+        x += i * 0.5;
+    atomic_fetch_add(&pieces_run, 1);
+    return PIPIT_OK;
+}
+
+static void
+test_progress_and_cancel(void)
+{
+    size_t size[2] = { 64, 1000 };
+    pipit_region_t r = pipit_region_from_size(2, size);
+    for (size_t t = 0; t < 4; t++) {
+        ASSERT_OK(pipit_pool_set_threads(test_thread_counts[t]));
+        progress_t p = { 0, 0, 1 << 30 };
+        pipit_region_loop_t opt = { .pixel_bytes = 4, .piece_bytes = 256,
+                                    .progress = on_progress,
+                                    .progress_user = &p };
+        atomic_store(&pieces_run, 0);
+        ASSERT_OK(pipit_parallel_region(&r, &opt, count_piece, NULL));
+        CU_ASSERT_EQUAL(atomic_load(&pieces_run), 1000);
+        CU_ASSERT_TRUE(p.calls >= 1);
+        p = (progress_t){ 0, 0, 3 };
+        atomic_store(&pieces_run, 0);
+        pipit_status_t st = pipit_parallel_region(&r, &opt, count_piece, NULL);
+        ASSERT_FAILS_WITH(st, PIPIT_ECANCELED, "cancelled");
+        CU_ASSERT_TRUE(atomic_load(&pieces_run) < 1000);
+    }
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+static void
+test_resize_and_env_default(void)
+{
+    ASSERT_OK(pipit_pool_set_threads(5));
+    CU_ASSERT_EQUAL(pipit_pool_threads(), 5);
+    ASSERT_OK(pipit_pool_set_threads(100000));
+    CU_ASSERT_EQUAL(pipit_pool_threads(), PIPIT_MAX_THREADS);
+    ASSERT_OK(pipit_pool_set_threads(1));
+    CU_ASSERT_EQUAL(pipit_pool_threads(), 1);
+    setenv("PIPIT_NUM_THREADS", "3", 1);
+    ASSERT_OK(pipit_pool_set_threads(0));
+    CU_ASSERT_EQUAL(pipit_pool_threads(), 3);
+    unsetenv("PIPIT_NUM_THREADS");
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+/* Many small loops back to back: exercises the spin / sleep hand-over. */
+static void
+test_many_small_loops(void)
+{
+    const size_t n = 5000;
+    double *v = make_values(n);
+    ASSERT_OK(pipit_pool_set_threads(2));
+    sum_ctx_t ref = { v, 0 };
+    ASSERT_OK(pipit_parallel_reduce(n, 100, sizeof(double), sum_range,
+                                    sum_merge, &ref));
+    for (int i = 0; i < 2000; i++) {
+        sum_ctx_t c = { v, 0 };
+        ASSERT_OK(pipit_parallel_reduce(n, 100, sizeof(double), sum_range,
+                                        sum_merge, &c));
+        if (c.sum != ref.sum) {
+            CU_FAIL("sum changed between runs");
+            break;
+        }
+    }
+    free(v);
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+const test_case_t test_pool_cases[] = {
+    { "parallel sum bit-identical at 1,2,3,7,16 threads",
+      test_parallel_sum_bit_identical },
+    { "region histogram, any threads", test_region_histogram_any_threads },
+    { "nested loops run inline", test_nested_loops_run_inline },
+    { "lowest failure wins", test_lowest_failure_wins },
+    { "progress and cancel", test_progress_and_cancel },
+    { "resize and PIPIT_NUM_THREADS", test_resize_and_env_default },
+    { "many small loops", test_many_small_loops },
+    { NULL, NULL },
+};
