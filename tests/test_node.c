@@ -577,7 +577,52 @@ test_wiring_errors(void)
     pipit_node_unref(b);
 }
 
+/* Builds ramp -> yblur -> add and updates it; any step may fail. */
+static pipit_status_t
+build_and_update(void)
+{
+    pipit_status_t st = PIPIT_ENOMEM;
+    pipit_node_t *src = pipit_node_new(&ramp_class);
+    pipit_node_t *blur = pipit_node_new(&yblur_class);
+    pipit_node_t *add = pipit_node_new(&add_class);
+    if (src == NULL || blur == NULL || add == NULL)
+        goto done;
+    if ((st = pipit_node_set(src, "width", "40")) != PIPIT_OK ||
+        (st = pipit_node_set_input(blur, 0, src, 0)) != PIPIT_OK ||
+        (st = pipit_node_set_input(add, 0, blur, 0)) != PIPIT_OK)
+        goto done;
+    st = pipit_node_update(add);
+done:
+    pipit_node_unref(src);
+    pipit_node_unref(blur);
+    pipit_node_unref(add);
+    return st;
+}
+
+static void
+test_every_allocation_failure(void)
+{
+    for (size_t t = 0; t < 2; t++) {
+        ASSERT_OK(pipit_pool_set_threads(test_thread_counts[t]));
+        pipit__alloc_fail_at(0);
+        ASSERT_OK(build_and_update());
+        size_t n = pipit__alloc_fail_at(0);
+        CU_ASSERT_TRUE(n >= 6);
+        size_t live = pipit__buffer_live_bytes();
+        for (size_t k = 1; k <= n; k++) {
+            pipit__alloc_fail_at(k);
+            pipit_status_t st = build_and_update();
+            pipit__alloc_fail_at(0);
+            CU_ASSERT_EQUAL(st, PIPIT_ENOMEM);
+            CU_ASSERT_EQUAL(pipit__buffer_live_bytes(), live);
+        }
+    }
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
 const test_case_t test_node_cases[] = {
+    { "every allocation failure is ENOMEM, no leak",
+      test_every_allocation_failure },
     { "two-filter pipeline; second update calls no hook",
       test_two_filter_pipeline_and_no_work_twice },
     { "constant image input change reruns",

@@ -13,5 +13,6 @@
 #include <pipit/pool.h>
 #include <pipit/node.h>
 #include <pipit/params.h>
+#include <pipit/filters.h>
 
 #endif
