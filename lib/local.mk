@@ -6,7 +6,9 @@ pipitinclude_HEADERS += \
 	lib/pipit/image.h \
 	lib/pipit/pool.h \
 	lib/pipit/node.h \
-	lib/pipit/params.h
+	lib/pipit/params.h \
+	lib/pipit/transform.h \
+	lib/pipit/interpolator.h
 
 noinst_HEADERS += \
 	lib/object_impl.h \
@@ -16,6 +18,10 @@ noinst_HEADERS += \
 	lib/params_impl.h \
 	lib/node_impl.h \
 	lib/pool_impl.h \
+	lib/linalg_impl.h \
+	lib/bspline_impl.h \
+	lib/transform_impl.h \
+	lib/interpolator_impl.h \
 	lib/node_update_impl.h
 
 libpipit_internal_la_SOURCES += \
@@ -34,4 +40,14 @@ libpipit_internal_la_SOURCES += \
 	lib/node_helpers.c \
 	lib/stream.c \
 	lib/params.c \
+	lib/transform.c \
+	lib/transform_translation.c \
+	lib/transform_euler.c \
+	lib/transform_similarity.c \
+	lib/transform_affine.c \
+	lib/transform_bspline.c \
+	lib/transform_compose.c \
+	lib/interpolator.c \
+	lib/interpolator_bspline.c \
+	lib/bspline_prefilter.c \
 	lib/params_get.c

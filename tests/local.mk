@@ -12,7 +12,9 @@ tests_pipit_tests_SOURCES = \
 	tests/test_image.c \
 	tests/test_pool.c \
 	tests/test_node.c \
-	tests/test_params.c
+	tests/test_params.c \
+	tests/test_transform.c \
+	tests/test_interpolator.c
 tests_pipit_tests_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) \
 	-DPIPIT_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
 tests_pipit_tests_LDADD = libpipit-internal.la $(CUNIT_LIBS)

@@ -13,6 +13,8 @@
 #include <pipit/pool.h>
 #include <pipit/node.h>
 #include <pipit/params.h>
+#include <pipit/transform.h>
+#include <pipit/interpolator.h>
 #include <pipit/filters.h>
 
 #endif

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The interpolator struct, shared by interpolator*.c. */
+#ifndef PIPIT_INTERPOLATOR_IMPL_H
+#define PIPIT_INTERPOLATOR_IMPL_H
+
+#include <string.h>
+
+#include <pipit/buffer.h>
+#include <pipit/interpolator.h>
+
+#include "bspline_impl.h"
+#include "object_impl.h"
+
+/*
+ * Evaluates at c, known to be inside; gradient may be NULL. One such
+ * function per kind x sample type (x order and dim where specialised),
+ * chosen at construction, so evaluation never switches on the type.
+ */
+typedef void (*pipit__interp_fn)(const pipit_interpolator_t *ip,
+                                 const double *c, double *value,
+                                 double *gradient);
+
+/* pipit_interpolator_evaluate_line, with the kernel inlined in its loop. */
+typedef size_t (*pipit__interp_line_fn)(const pipit_interpolator_t *ip,
+                                        const double *c0,
+                                        const double *step, size_t n,
+                                        double *values);
+
+struct pipit_interpolator {
+    pipit__object_t obj;
+    const char *name;
+    unsigned dim, order;
+    pipit__interp_fn eval;
+    pipit__interp_line_fn line;
+    double dflt;
+    /* Samples: the buffered region [start, start + size), addressed as
+     * data + Σ (i_d - start_d) · stride_d (bytes). data points into
+     * buffer (nearest, linear) or into coef (B-spline). */
+    double start[PIPIT_MAX_DIM];
+    size_t size[PIPIT_MAX_DIM];
+    ptrdiff_t stride[PIPIT_MAX_DIM];
+    const char *data;
+    /* c is inside when lo_d <= c_d < hi_d on every axis. */
+    double lo[PIPIT_MAX_DIM], hi[PIPIT_MAX_DIM];
+    pipit_buffer_t *buffer;
+    void *coef;
+    /* Geometry snapshot: c = to_index · (p - origin). */
+    double origin[PIPIT_MAX_DIM];
+    double to_index[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+};
+
+/**
+ * A new interpolator for img with the common fields filled from it
+ * (geometry, region, inside box, default 0; data and strides for img's
+ * own pixels, buffer referenced). Checks img: not NULL, scalar, pixels
+ * present. who names the caller in messages.
+ */
+pipit_interpolator_t *pipit__interpolator_alloc(const pipit_image_t *img,
+                                                const char *who);
+
+/*
+ * Point i of the line c0 + i·step into c; true when it is inside. For
+ * the batch loops, with dim a constant there.
+ */
+static PIPIT__ALWAYS_INLINE bool
+pipit__line_point(const pipit_interpolator_t *ip, const double *c0,
+                  const double *step, size_t i, unsigned dim, double *c)
+{
+    bool in = true;
+    for (unsigned d = 0; d < dim; d++) {
+        c[d] = c0[d] + (double)i * step[d];
+        in &= c[d] >= ip->lo[d] && c[d] < ip->hi[d];
+    }
+    return in;
+}
+
+/*
+ * Reads one sample of type t as a double. With t a constant (the
+ * typed wrappers pass one), inlining leaves a single load.
+ */
+static PIPIT__ALWAYS_INLINE double
+pipit__load(const char *p, pipit_pixel_type_t t)
+{
+    switch (t) {
+    case PIPIT_U8: { uint8_t v; memcpy(&v, p, 1); return v; }
+    case PIPIT_I8: { int8_t v; memcpy(&v, p, 1); return v; }
+    case PIPIT_U16: { uint16_t v; memcpy(&v, p, 2); return v; }
+    case PIPIT_I16: { int16_t v; memcpy(&v, p, 2); return v; }
+    case PIPIT_U32: { uint32_t v; memcpy(&v, p, 4); return v; }
+    case PIPIT_I32: { int32_t v; memcpy(&v, p, 4); return v; }
+    case PIPIT_F32: { float v; memcpy(&v, p, 4); return v; }
+    default: { double v; memcpy(&v, p, 8); return v; }
+    }
+}
+
+/*
+ * PIPIT__FOR_TYPES(M) expands M(U8) M(I8) ... M(F64), in the order of
+ * pipit_pixel_type_t, to define one wrapper per type; PIPIT__TYPE_TABLE
+ * lists them for a table indexed by the type.
+ */
+#define PIPIT__FOR_TYPES(M)                                                \
+    M(U8) M(I8) M(U16) M(I16) M(U32) M(I32) M(F32) M(F64)
+#define PIPIT__TYPE_TABLE(prefix)                                          \
+    {                                                                      \
+        prefix##U8, prefix##I8, prefix##U16, prefix##I16, prefix##U32,     \
+            prefix##I32, prefix##F32, prefix##F64                          \
+    }
+
+#endif

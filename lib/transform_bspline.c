@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * BSplineTransform: T(x) = x + Σ_k c_k ∏_d β^p(u_d - k_d), a displacement
+ * in world axes from a control-point grid, where
+ *     u = diag(spacing)⁻¹ · direction⁻¹ · (x - origin) - index
+ * is x's continuous index in the grid (0 at the first control point).
+ * Parameters: the x components of every c_k (control points x fastest),
+ * then the y components, then z. The displacement is 0 outside the valid
+ * region u_d in [(p-1)/2, size_d - 1 - (p-1)/2), where every supporting
+ * control point exists (elastix 5.0.1 keeps such points, unmoved).
+ */
+#include <math.h>
+#include <string.h>
+
+#include "bspline_impl.h"
+#include "error_impl.h"
+#include "linalg_impl.h"
+#include "transform_impl.h"
+
+/* (3 + 1)^4: the most supporting control points of one point. */
+#define MAX_SUPPORT 256
+
+typedef struct {
+    pipit_transform_t base;
+    unsigned order;
+    size_t n_points; /* control points: parameters per axis */
+    size_t count;    /* supporting control points: (order + 1)^dim */
+    pipit_bspline_grid_t grid;
+    double to_grid[PIPIT_MAX_DIM * PIPIT_MAX_DIM]; /* diag(1/h)·Dir⁻¹ */
+    double lo[PIPIT_MAX_DIM], hi[PIPIT_MAX_DIM];   /* valid u range */
+    size_t stride[PIPIT_MAX_DIM]; /* parameter index step along each axis */
+} bspline_t;
+
+/*
+ * The control points supporting x: their parameter index within one
+ * axis's block (ascending) and weight, and when du is not NULL the
+ * derivative of each weight along each grid axis, du[a * count + k].
+ * Returns count, or 0 outside the valid region.
+ */
+static size_t
+support(const bspline_t *b, const double *x, size_t *index, double *w,
+        double *du)
+{
+    unsigned n = b->base.dim, p = b->order, q = p + 1;
+    double v[PIPIT_MAX_DIM], u[PIPIT_MAX_DIM];
+    double wa[PIPIT_MAX_DIM][4], da[PIPIT_MAX_DIM][4];
+    size_t first = 0;
+    for (unsigned d = 0; d < n; d++)
+        v[d] = x[d] - b->grid.origin[d];
+    pipit__mat_vec(n, b->to_grid, v, u);
+    for (unsigned d = 0; d < n; d++) {
+        u[d] -= (double)b->grid.index[d];
+        if (!(u[d] >= b->lo[d] && u[d] < b->hi[d]))
+            return 0;
+        double t;
+        ptrdiff_t s = pipit__bspline_start(p, u[d], &t);
+        first += (size_t)s * b->stride[d];
+        pipit__bspline_weights(p, t, wa[d], du != NULL ? da[d] : NULL);
+    }
+    /* Odometer over the q^n supporting points, x fastest. */
+    unsigned j[PIPIT_MAX_DIM] = { 0 };
+    for (size_t k = 0; k < b->count; k++) {
+        size_t idx = first;
+        double wk = 1.0;
+        for (unsigned d = 0; d < n; d++) {
+            idx += j[d] * b->stride[d];
+            wk *= wa[d][j[d]];
+        }
+        index[k] = idx;
+        w[k] = wk;
+        if (du != NULL)
+            for (unsigned a = 0; a < n; a++) {
+                double g = da[a][j[a]];
+                for (unsigned d = 0; d < n; d++)
+                    if (d != a)
+                        g *= wa[d][j[d]];
+                du[a * b->count + k] = g;
+            }
+        for (unsigned d = 0; d < n && ++j[d] == q; d++)
+            j[d] = 0;
+    }
+    return b->count;
+}
+
+static void
+bspline_update(pipit_transform_t *t)
+{
+    (void)t; /* coefficients are read as they are */
+}
+
+static void
+bspline_point(const pipit_transform_t *t, const double *in, double *out)
+{
+    const bspline_t *b = (const bspline_t *)t;
+    size_t index[MAX_SUPPORT];
+    double w[MAX_SUPPORT];
+    size_t m = support(b, in, index, w, NULL);
+    for (unsigned e = 0; e < t->dim; e++) {
+        const double *c = t->params + e * b->n_points;
+        double s = 0.0;
+        for (size_t k = 0; k < m; k++)
+            s += w[k] * c[index[k]];
+        out[e] = in[e] + s;
+    }
+}
+
+static size_t
+bspline_jacobian(const pipit_transform_t *t, const double *x,
+                 size_t *indices, double *values)
+{
+    const bspline_t *b = (const bspline_t *)t;
+    unsigned n = t->dim;
+    size_t index[MAX_SUPPORT];
+    double w[MAX_SUPPORT];
+    size_t m = support(b, x, index, w, NULL);
+    if (m == 0)
+        return 0;
+    size_t total = n * m;
+    memset(values, 0, n * total * sizeof(double));
+    for (unsigned e = 0; e < n; e++)
+        for (size_t k = 0; k < m; k++) {
+            indices[e * m + k] = e * b->n_points + index[k];
+            values[e * total + e * m + k] = w[k];
+        }
+    return total;
+}
+
+static void
+bspline_spatial_jacobian(const pipit_transform_t *t, const double *x,
+                         double *j)
+{
+    const bspline_t *b = (const bspline_t *)t;
+    unsigned n = t->dim;
+    size_t index[MAX_SUPPORT];
+    double w[MAX_SUPPORT], du[PIPIT_MAX_DIM * MAX_SUPPORT];
+    double g[PIPIT_MAX_DIM * PIPIT_MAX_DIM] = { 0 }; /* ∂disp_e / ∂u_a */
+    size_t m = support(b, x, index, w, du);
+    for (unsigned e = 0; e < n; e++) {
+        const double *c = t->params + e * b->n_points;
+        for (unsigned a = 0; a < n; a++) {
+            double s = 0.0;
+            for (size_t k = 0; k < m; k++)
+                s += du[a * m + k] * c[index[k]];
+            g[e * n + a] = s;
+        }
+    }
+    /* ∂T/∂x = I + (∂disp/∂u)·(∂u/∂x). */
+    pipit__mat_mul(n, g, b->to_grid, j);
+    for (unsigned d = 0; d < n; d++)
+        j[d * n + d] += 1.0;
+}
+
+static const pipit__transform_class_t bspline_class = {
+    .name = "BSplineTransform",
+    .size = sizeof(bspline_t),
+    .update = bspline_update,
+    .point = bspline_point,
+    .jacobian = bspline_jacobian,
+    .spatial_jacobian = bspline_spatial_jacobian,
+};
+
+void
+pipit_bspline_grid_init(pipit_bspline_grid_t *g, unsigned dim)
+{
+    if (g == NULL)
+        return;
+    memset(g, 0, sizeof *g);
+    if (dim > PIPIT_MAX_DIM)
+        dim = PIPIT_MAX_DIM;
+    for (unsigned d = 0; d < dim; d++) {
+        g->size[d] = 1;
+        g->spacing[d] = 1.0;
+    }
+    pipit__mat_identity(dim, g->direction);
+}
+
+static pipit_status_t
+check_grid(unsigned dim, unsigned order, const pipit_bspline_grid_t *g,
+           double *to_grid, size_t *n_points)
+{
+    if (dim < 2 || dim > PIPIT_MAX_DIM)
+        return pipit__error(PIPIT_EINVAL,
+                            "BSplineTransform: dimension %u (2..%d)", dim,
+                            PIPIT_MAX_DIM);
+    if (order < 1 || order > 3)
+        return pipit__error(PIPIT_EINVAL,
+                            "BSplineTransform: spline order %u (1..3)",
+                            order);
+    size_t np = 1;
+    for (unsigned d = 0; d < dim; d++) {
+        if (g->size[d] == 0 || pipit__mul_overflows(np, g->size[d], &np))
+            return pipit__error(PIPIT_EINVAL,
+                                "BSplineTransform: GridSize[%u] is %zu", d,
+                                g->size[d]);
+        if (!(g->spacing[d] > 0.0) || !isfinite(g->spacing[d]))
+            return pipit__error(PIPIT_EINVAL,
+                                "BSplineTransform: GridSpacing[%u] is %g", d,
+                                g->spacing[d]);
+        if (!isfinite(g->origin[d]))
+            return pipit__error(PIPIT_EINVAL,
+                                "BSplineTransform: GridOrigin[%u] is %g", d,
+                                g->origin[d]);
+    }
+    size_t bytes;
+    if (pipit__mul_overflows(np, (size_t)dim * sizeof(double), &bytes))
+        return pipit__error(PIPIT_ERANGE,
+                            "BSplineTransform: %zu control points is too "
+                            "many", np);
+    double inv[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+    if (!pipit__mat_inverse(dim, g->direction, inv))
+        return pipit__error(PIPIT_EINVAL,
+                            "BSplineTransform: GridDirection is singular");
+    for (unsigned r = 0; r < dim; r++)
+        for (unsigned c = 0; c < dim; c++)
+            to_grid[r * dim + c] = inv[r * dim + c] / g->spacing[r];
+    *n_points = np;
+    return PIPIT_OK;
+}
+
+pipit_transform_t *
+pipit_bspline_transform_new(unsigned dim, unsigned order,
+                            const pipit_bspline_grid_t *grid)
+{
+    PIPIT_CHECK_ARG_NULL(grid != NULL);
+    double to_grid[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+    size_t np = 0;
+    if (check_grid(dim, order, grid, to_grid, &np) != PIPIT_OK)
+        return NULL;
+    bspline_t *b = (bspline_t *)pipit__transform_alloc(&bspline_class, dim,
+                                                       np * dim);
+    if (b == NULL)
+        return NULL;
+    b->order = order;
+    b->n_points = np;
+    /* Copy only the dim axes, so the fields past dim read as zero. */
+    for (unsigned d = 0; d < dim; d++) {
+        b->grid.size[d] = grid->size[d];
+        b->grid.index[d] = grid->index[d];
+        b->grid.spacing[d] = grid->spacing[d];
+        b->grid.origin[d] = grid->origin[d];
+    }
+    memcpy(b->grid.direction, grid->direction, dim * dim * sizeof(double));
+    memcpy(b->to_grid, to_grid, sizeof to_grid);
+    b->count = 1;
+    size_t stride = 1;
+    double half = (order - 1) / 2.0;
+    for (unsigned d = 0; d < dim; d++) {
+        b->count *= order + 1;
+        b->stride[d] = stride;
+        stride *= grid->size[d];
+        b->lo[d] = half;
+        b->hi[d] = (double)grid->size[d] - 1.0 - half;
+    }
+    b->base.jacobian_size = dim * b->count;
+    pipit__transform_reset(&b->base);
+    return &b->base;
+}
+
+const pipit_bspline_grid_t *
+pipit_bspline_transform_grid(const pipit_transform_t *t)
+{
+    return t != NULL && t->klass == &bspline_class
+               ? &((const bspline_t *)t)->grid
+               : NULL;
+}
+
+unsigned
+pipit_bspline_transform_order(const pipit_transform_t *t)
+{
+    return t != NULL && t->klass == &bspline_class
+               ? ((const bspline_t *)t)->order
+               : 0;
+}
