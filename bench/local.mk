@@ -4,3 +4,28 @@ noinst_PROGRAMS += bench/pool
 bench_pool_SOURCES = bench/pool.c bench/bench.c bench/bench.h
 bench_pool_CFLAGS = $(AM_CFLAGS) -O2
 bench_pool_LDADD = libpipit-internal.la
+# Image IO against plain read()/write() and the codecs alone (doc/io.md).
+noinst_PROGRAMS += bench/io
+bench_io_SOURCES = bench/io.c
+bench_io_CFLAGS = $(AM_CFLAGS) -O2 $(PNG_CFLAGS) $(TIFF_CFLAGS)
+bench_io_LDADD = libpipit-internal.la $(PNG_LIBS) $(TIFF_LIBS)
+# The neighbourhood and resampling filters on 256^3 f32; with
+# --with-itk-bench=DIR also ITK's equivalents, and a script that runs
+# both and prints the ratios (doc/filters-smoothing.md).
+noinst_PROGRAMS += bench/filters
+bench_filters_SOURCES = bench/filters.c bench/bench.c bench/bench.h
+bench_filters_CFLAGS = $(AM_CFLAGS) -O2
+bench_filters_LDADD = libpipit-internal.la
+EXTRA_DIST += bench/run-filters.sh bench/itk_filters.cxx \
+	bench/itk_pointwise.inc
+if HAVE_ITK_BENCH
+noinst_PROGRAMS += bench/itk_filters
+bench_itk_filters_SOURCES = bench/itk_filters.cxx
+bench_itk_filters_CPPFLAGS = -I$(ITK_BENCH_DIR)/include/ITK-5.2
+bench_itk_filters_CXXFLAGS = -O2 -std=c++17 -pthread
+bench_itk_filters_LDFLAGS = -L$(ITK_BENCH_DIR)/lib \
+	-Wl,-rpath,$(ITK_BENCH_DIR)/lib -pthread
+bench_itk_filters_LDADD = -lITKSmoothing-5.2 -lITKTransform-5.2 -lITKStatistics-5.2 \
+	-lITKCommon-5.2 -litkvnl_algo-5.2 -litkvnl-5.2 -litkv3p_netlib-5.2 \
+	-litksys-5.2 -litkvcl-5.2 -litkdouble-conversion-5.2 -ldl
+endif

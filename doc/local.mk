@@ -1,2 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-EXTRA_DIST += doc/params.md doc/design.md
+EXTRA_DIST += doc/params.md doc/design.md doc/io.md
+# The filter reference is generated from the node classes' own
+# descriptions; the filters_cli test fails when the committed page is
+# out of date. Regenerate it with `make update-filters-doc`.
+EXTRA_DIST += doc/filters.md doc/filters-pointwise.md \
+	doc/filters-smoothing.md \
+	doc/tutorial-writing-a-filter.md
+update-filters-doc: tools/pipit$(EXEEXT)
+	$(AM_V_GEN)tools/pipit$(EXEEXT) filters --markdown \
+		> $(srcdir)/doc/filters.md
+.PHONY: update-filters-doc

@@ -4,3 +4,9 @@ check_PROGRAMS += examples/image_basics
 examples_image_basics_SOURCES = examples/image_basics.c
 examples_image_basics_LDADD = libpipit.la
 TESTS += examples/image_basics
+# The filter of doc/tutorial-writing-a-filter.md; it checks its own
+# result, so `make check` runs it.
+check_PROGRAMS += examples/my_filter
+TESTS += examples/my_filter
+examples_my_filter_SOURCES = examples/my_filter.c
+examples_my_filter_LDADD = libpipit-internal.la

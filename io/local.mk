@@ -1,1 +1,14 @@
 # SPDX-License-Identifier: Apache-2.0
+pipitinclude_HEADERS += io/pipit/io.h
+
+noinst_HEADERS += io/io_impl.h
+
+libpipit_internal_la_SOURCES += \
+	io/io.c \
+	io/file.c \
+	io/pixels.c \
+	io/zstream.c \
+	io/png.c \
+	io/tiff.c \
+	io/metaimage.c \
+	io/nifti.c

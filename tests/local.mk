@@ -7,6 +7,13 @@ tests_pipit_tests_SOURCES = \
 	tests/main.c \
 	tests/testutil.c \
 	tests/testutil.h \
+	tests/test_io_util.c \
+	tests/test_io_util.h \
+	tests/test_io_mha.c \
+	tests/test_io_nifti.c \
+	tests/test_io_png.c \
+	tests/test_io_tiff.c \
+	tests/test_io.c \
 	tests/suites.h \
 	tests/test_core.c \
 	tests/test_image.c \
@@ -14,8 +21,48 @@ tests_pipit_tests_SOURCES = \
 	tests/test_node.c \
 	tests/test_params.c \
 	tests/test_transform.c \
-	tests/test_interpolator.c
+	tests/test_interpolator.c \
+	tests/test_filters_util.c \
+	tests/test_filters_util.h \
+	tests/test_filters_pointwise.c \
+	tests/test_filters_grid.c \
+	tests/test_filters_sweep.c \
+	tests/test_filters_cli.c \
+	tests/smooth_util.c \
+	tests/smooth_util.h \
+	tests/test_filters_smoothing.c \
+	tests/test_filters_gradient.c \
+	tests/test_filters_resample.c \
+	tests/test_filters_smooth_threads.c \
+	tests/test_filters_smooth_errors.c
 tests_pipit_tests_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) \
 	-DPIPIT_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
 tests_pipit_tests_LDADD = libpipit-internal.la $(CUNIT_LIBS)
 EXTRA_DIST += tests/data
+
+# libFuzzer targets of the image readers (doc/io.md): configure with
+# CC=clang, CFLAGS with -fsanitize=fuzzer-no-link,address,undefined and
+# --enable-fuzzers, then `make tests/fuzz/fuzz_png` and so on.
+if ENABLE_FUZZERS
+noinst_PROGRAMS += tests/fuzz/fuzz_png tests/fuzz/fuzz_tiff \
+	tests/fuzz/fuzz_mha tests/fuzz/fuzz_nifti
+FUZZ_COMPILE = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
+FUZZ_LINK = -fsanitize=fuzzer,address,undefined
+tests_fuzz_fuzz_png_SOURCES = tests/fuzz/fuzz_png.c
+tests_fuzz_fuzz_png_CFLAGS = $(FUZZ_COMPILE)
+tests_fuzz_fuzz_png_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_png_LDADD = libpipit-internal.la
+tests_fuzz_fuzz_tiff_SOURCES = tests/fuzz/fuzz_tiff.c
+tests_fuzz_fuzz_tiff_CFLAGS = $(FUZZ_COMPILE)
+tests_fuzz_fuzz_tiff_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_tiff_LDADD = libpipit-internal.la
+tests_fuzz_fuzz_mha_SOURCES = tests/fuzz/fuzz_mha.c
+tests_fuzz_fuzz_mha_CFLAGS = $(FUZZ_COMPILE)
+tests_fuzz_fuzz_mha_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_mha_LDADD = libpipit-internal.la
+tests_fuzz_fuzz_nifti_SOURCES = tests/fuzz/fuzz_nifti.c
+tests_fuzz_fuzz_nifti_CFLAGS = $(FUZZ_COMPILE)
+tests_fuzz_fuzz_nifti_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_nifti_LDADD = libpipit-internal.la
+endif
+EXTRA_DIST += tests/fuzz

@@ -1,1 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
+# The `pipit` command: tools/pipit.c dispatches to tools/cmd_<name>.c.
+bin_PROGRAMS += tools/pipit
+tools_pipit_SOURCES = \
+	tools/pipit.c \
+	tools/tool.h \
+	tools/cmd_info.c \
+	tools/cmd_convert.c \
+	tools/cmd_filter.c
+tools_pipit_LDADD = libpipit-internal.la
+TESTS += tools/test_pipit.sh
+EXTRA_DIST += tools/test_pipit.sh

@@ -15,6 +15,7 @@
 #include <pipit/params.h>
 #include <pipit/transform.h>
 #include <pipit/interpolator.h>
+#include <pipit/io.h>
 #include <pipit/filters.h>
 
 #endif

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The `pipit` command: `pipit <subcommand> [options] ...`. A subcommand
+ * is a file tools/cmd_<name>.c and one row of COMMANDS below.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <pipit/pipit.h>
+
+#include "tool.h"
+
+/* name, one-line help */
+#define COMMANDS(X)                                                        \
+    X(info, "print size, spacing, origin, direction, pixel type, min/max") \
+    X(convert, "convert an image file to another format or pixel type")   \
+    X(filter, "run one filter on image files (`pipit filters` lists them)") \
+    X(filters, "list the filters and their settings (--markdown)")
+
+#define DECLARE(name, help) int pipit_cmd_##name(int argc, char **argv);
+COMMANDS(DECLARE)
+#undef DECLARE
+
+static const struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} commands[] = {
+#define ROW(name, help) { #name, pipit_cmd_##name, help },
+    COMMANDS(ROW)
+#undef ROW
+};
+
+#define N_COMMANDS (sizeof commands / sizeof commands[0])
+
+int
+tool_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("pipit: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return TOOL_FAILED;
+}
+
+int
+tool_usage(const char *usage, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("pipit: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    fprintf(stderr, "usage: %s\n", usage);
+    return TOOL_USAGE;
+}
+
+int
+tool_fail_status(pipit_status_t st)
+{
+    (void)st;
+    return tool_fail("%s", pipit_error_message());
+}
+
+static void
+list_commands(FILE *f)
+{
+    fprintf(f, "usage: pipit <command> [options] ...\n\ncommands:\n");
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+    fprintf(f, "\n`pipit <command> --help` describes one command.\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    pipit_log_set_handler(pipit_log_stderr, NULL, PIPIT_LOG_WARNING);
+    if (argc < 2) {
+        list_commands(stderr);
+        return TOOL_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        list_commands(stdout);
+        return TOOL_OK;
+    }
+    for (size_t i = 0; i < N_COMMANDS; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "pipit: unknown command '%s'\n", argv[1]);
+    list_commands(stderr);
+    return TOOL_USAGE;
+}

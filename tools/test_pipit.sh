@@ -1,0 +1,61 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The `pipit` command: output, exit statuses (0 ok, 1 failed, 2 usage)
+# and "pipit: " messages on stderr. Run by `make check` from the build
+# folder (srcdir set by automake).
+set -u
+PIPIT=./tools/pipit
+DATA=${srcdir:-.}/tests/data/io
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pipit-tool-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+expect() {  # expect STATUS WORD -- command...: status and a word of output
+    want=$1 word=$2
+    shift 3
+    "$@" >"$TMP/out" 2>"$TMP/err"
+    got=$?
+    if [ "$got" != "$want" ]; then
+        echo "FAIL: $* exited $got, expected $want"; cat "$TMP/err"
+        fails=$((fails + 1))
+    elif [ -n "$word" ] && ! grep -q -- "$word" "$TMP/out" "$TMP/err"; then
+        echo "FAIL: $*: no '$word' in the output"; cat "$TMP/out" "$TMP/err"
+        fails=$((fails + 1))
+    fi
+}
+
+expect 0 "size         256 256" -- $PIPIT info "$DATA/fixed.mhd"
+expect 0 "pixel type   i16" -- $PIPIT info "$DATA/fixed.mhd"
+expect 0 "min/max      -2 217" -- $PIPIT info "$DATA/fixed.mhd"
+expect 0 "size         181 217 3" -- $PIPIT info "$DATA/BrainProtonDensity3Slices.mha"
+expect 0 "spacing      1 1" -- $PIPIT info "$DATA/BrainProtonDensitySlice.png"
+expect 0 "format       tiff" -- $PIPIT info "$DATA/blobs.tif"
+expect 1 "pipit: png: '$TMP/none.png'" -- $PIPIT info "$TMP/none.png"
+expect 1 "pipit: " -- $PIPIT info "$TMP/x.jpg"
+expect 2 "usage: pipit info" -- $PIPIT info
+expect 2 "usage: pipit info" -- $PIPIT info a b
+expect 2 "unknown command" -- $PIPIT frobnicate
+expect 2 "usage" -- $PIPIT
+expect 0 "info" -- $PIPIT --help
+
+# convert: formats from the names, pixels through unchanged
+expect 0 "" -- $PIPIT convert "$DATA/fixed.mhd" "$TMP/fixed.nii.gz"
+expect 0 "min/max      -2 217" -- $PIPIT info "$TMP/fixed.nii.gz"
+expect 0 "" -- $PIPIT convert --compress "$TMP/fixed.nii.gz" "$TMP/f.tif"
+expect 0 "pixel type   i16" -- $PIPIT info "$TMP/f.tif"
+expect 0 "" -- $PIPIT convert --type u8 "$DATA/fixed.mhd" "$TMP/fixed.png"
+expect 0 "pixel type   u8" -- $PIPIT info "$TMP/fixed.png"
+expect 0 "min/max      0 217" -- $PIPIT info "$TMP/fixed.png"
+expect 0 "" -- $PIPIT convert -t float "$DATA/blobs.tif" "$TMP/b.mhd"
+expect 0 "pixel type   f32" -- $PIPIT info "$TMP/b.mhd"
+expect 1 "convert the type" -- $PIPIT convert "$DATA/fixed.mhd" "$TMP/i16.png"
+[ -e "$TMP/i16.png" ] && { echo "FAIL: i16.png left behind"; fails=$((fails + 1)); }
+expect 1 "pipit: " -- $PIPIT convert "$TMP/none.mha" "$TMP/o.mha"
+expect 2 "usage: pipit convert" -- $PIPIT convert "$DATA/fixed.mhd"
+expect 2 "usage: pipit convert" -- $PIPIT convert a.mha b.mha c.mha
+expect 2 "--type" -- $PIPIT convert --type u12 a.mha b.mha
+expect 2 "unknown option" -- $PIPIT convert --frob a.mha b.mha
+expect 2 "level" -- $PIPIT convert --level 99 "$DATA/fixed.mhd" "$TMP/l.mha"
+
+[ "$fails" = 0 ] && echo "tools/test_pipit.sh: all passed"
+exit $((fails > 0))
