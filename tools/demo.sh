@@ -6,7 +6,28 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bash "$top/tools/deps.sh"
 "$top/tools/build.sh" "$top/build"
+pipit="$top/build/tools/pipit"
+data="$top/tests/data/io"
 out="$top/out"
 mkdir -p "$out"
-echo "== pool and pipeline benchmark (bench/pool), figures in out/bench-pool.txt"
+
+echo "== read -> smooth -> write: an MRI slice (ITK's BrainProtonDensitySlice)"
+"$pipit" info "$data/BrainProtonDensitySlice.png"
+"$pipit" convert --type f32 "$data/BrainProtonDensitySlice.png" "$out/brain.mha"
+"$pipit" filter smoothing-recursive-gaussian --sigma 2 "$out/brain.mha" "$out/smoothed.mha"
+"$pipit" filter rescale-intensity --type u8 "$out/smoothed.mha" "$out/smoothed.png"
+"$pipit" filter gradient-magnitude "$out/smoothed.mha" "$out/edges.mha"
+"$pipit" filter rescale-intensity --type u8 "$out/edges.mha" "$out/edges.png"
+"$pipit" filter checkerboard --pattern 6 "$data/BrainProtonDensitySlice.png" \
+    "$out/edges.png" "$out/checkerboard.png"
+"$pipit" filter otsu-threshold "$out/smoothed.png" "$out/mask.png"
+"$pipit" filter statistics "$out/smoothed.mha"
+
+echo "== the same on elastix's example slice (MetaImage, int16)"
+"$pipit" filter smoothing-recursive-gaussian --sigma 1.5 "$data/fixed.mhd" "$out/fixed-smoothed.mha"
+"$pipit" info "$out/fixed-smoothed.mha"
+
+echo "== pool and pipeline benchmark (bench/pool)"
 "$top/build/bench/pool" 2 | tee "$out/bench-pool.txt"
+echo
+echo "Results in $out: smoothed.png, edges.png, checkerboard.png, mask.png"
