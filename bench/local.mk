@@ -25,7 +25,8 @@ bench_itk_filters_CPPFLAGS = -I$(ITK_BENCH_DIR)/include/ITK-5.2
 bench_itk_filters_CXXFLAGS = -O2 -std=c++17 -pthread
 bench_itk_filters_LDFLAGS = -L$(ITK_BENCH_DIR)/lib \
 	-Wl,-rpath,$(ITK_BENCH_DIR)/lib -pthread
-bench_itk_filters_LDADD = -lITKSmoothing-5.2 -lITKTransform-5.2 -lITKStatistics-5.2 \
-	-lITKCommon-5.2 -litkvnl_algo-5.2 -litkvnl-5.2 -litkv3p_netlib-5.2 \
-	-litksys-5.2 -litkvcl-5.2 -litkdouble-conversion-5.2 -ldl
+bench_itk_filters_LDADD = -lITKSmoothing-5.2 -lITKTransform-5.2 \
+	-lITKStatistics-5.2 -lITKCommon-5.2 -litkvnl_algo-5.2 \
+	-litkvnl-5.2 -litkv3p_netlib-5.2 -litksys-5.2 -litkvcl-5.2 \
+	-litkdouble-conversion-5.2 -ldl
 endif

@@ -27,9 +27,11 @@
  * Hot loops get a second copy built for AVX2 + FMA, picked once at load
  * time (GCC's function multi-versioning). Every piece of one run takes
  * the same copy, so results stay the same for any number of threads.
+ * ThreadSanitizer cannot run the load-time resolver (it runs before the
+ * sanitizer's runtime is up), so sanitized builds keep one copy.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&      \
-    !defined(PIPIT_NO_CLONES)
+    !defined(PIPIT_NO_CLONES) && !defined(__SANITIZE_THREAD__)
 #define PIPIT__HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define PIPIT__HOT

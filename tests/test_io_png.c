@@ -80,9 +80,11 @@ chunk(FILE *f, const char *type, const unsigned char *data, size_t n)
                              (unsigned char)(n >> 8), (unsigned char)n };
     fwrite(len, 1, 4, f);
     fwrite(type, 1, 4, f);
-    fwrite(data, 1, n, f);
     uLong crc = crc32(0, (const Bytef *)type, 4);
-    crc = crc32(crc, data, (uInt)n);
+    if (n > 0) { /* IEND has no data, and data may be NULL */
+        fwrite(data, 1, n, f);
+        crc = crc32(crc, data, (uInt)n);
+    }
     unsigned char c[4] = { (unsigned char)(crc >> 24),
                            (unsigned char)(crc >> 16),
                            (unsigned char)(crc >> 8), (unsigned char)crc };
