@@ -103,14 +103,14 @@ static const pipit_setting_t dgauss_settings[] = {
       "Gaussian variance per axis (physical units² with use_image_spacing, "
       "else voxels²)",
       0, 1e300, NULL },
-    { "maximum_error", PIPIT_SETTING_VECTOR, offsetof(dgauss_t, max_error),
+    { "maximum-error", PIPIT_SETTING_VECTOR, offsetof(dgauss_t, max_error),
       "0.01", "kernel mass left out per axis, in (0, 1)", 1e-300, 0.999999,
       NULL },
-    { "maximum_kernel_width", PIPIT_SETTING_INT,
+    { "maximum-kernel-width", PIPIT_SETTING_INT,
       offsetof(dgauss_t, max_width), "32",
       "largest kernel radius in voxels (ITK counts the half kernel)", 1,
       4096, NULL },
-    { "use_image_spacing", PIPIT_SETTING_BOOL,
+    { "use-image-spacing", PIPIT_SETTING_BOOL,
       offsetof(dgauss_t, use_spacing), "true",
       "variance in physical units (true) or voxels (false)", 1, 0, NULL },
 };

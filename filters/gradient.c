@@ -131,10 +131,10 @@ grad_finalize(pipit_node_t *n)
 }
 
 static const pipit_setting_t grad_settings[] = {
-    { "use_image_spacing", PIPIT_SETTING_BOOL, offsetof(grad_t, use_spacing),
+    { "use-image-spacing", PIPIT_SETTING_BOOL, offsetof(grad_t, use_spacing),
       "true", "derivatives per unit length (true) or per voxel", 1, 0,
       NULL },
-    { "use_image_direction", PIPIT_SETTING_BOOL,
+    { "use-image-direction", PIPIT_SETTING_BOOL,
       offsetof(grad_t, use_direction), "true",
       "rotate the gradient into world axes by the image direction", 1, 0,
       NULL },

@@ -124,7 +124,7 @@ gm_finalize(pipit_node_t *n)
 }
 
 static const pipit_setting_t gm_settings[] = {
-    { "use_image_spacing", PIPIT_SETTING_BOOL, offsetof(gm_t, use_spacing),
+    { "use-image-spacing", PIPIT_SETTING_BOOL, offsetof(gm_t, use_spacing),
       "true", "derivatives per unit length (true) or per voxel", 1, 0,
       NULL },
 };

@@ -191,7 +191,7 @@ gmrg_finalize(pipit_node_t *n)
 static const pipit_setting_t gmrg_settings[] = {
     { "sigma", PIPIT_SETTING_DOUBLE, offsetof(gmrg_t, sigma), "1",
       "Gaussian sigma, physical units", 0, 1e300, NULL },
-    { "normalize_across_scale", PIPIT_SETTING_BOOL,
+    { "normalize-across-scale", PIPIT_SETTING_BOOL,
       offsetof(gmrg_t, normalize), "false",
       "multiply the derivatives by sigma", 1, 0, NULL },
 };

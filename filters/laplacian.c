@@ -118,7 +118,7 @@ lap_finalize(pipit_node_t *n)
 }
 
 static const pipit_setting_t lap_settings[] = {
-    { "use_image_spacing", PIPIT_SETTING_BOOL, offsetof(lap_t, use_spacing),
+    { "use-image-spacing", PIPIT_SETTING_BOOL, offsetof(lap_t, use_spacing),
       "true", "second derivatives per unit length² (true) or per voxel²", 1,
       0, NULL },
 };

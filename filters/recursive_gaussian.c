@@ -120,7 +120,7 @@ static const pipit_setting_t rgauss_settings[] = {
     { "direction", PIPIT_SETTING_INT, offsetof(rgauss_t, direction), "-1",
       "the one axis to filter (ITK SetDirection); -1: every axis", -1, 3,
       NULL },
-    { "normalize_across_scale", PIPIT_SETTING_BOOL,
+    { "normalize-across-scale", PIPIT_SETTING_BOOL,
       offsetof(rgauss_t, normalize), "false",
       "multiply derivatives by sigma^order", 1, 0, NULL },
 };

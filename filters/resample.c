@@ -17,7 +17,7 @@
  * copy them bit for bit. The same map bounds the input region a piece
  * needs, so nearest and linear resampling stream; B-splines of order 2+
  * (their prefilter is global) and non-affine transforms ask for the
- * whole input. Output pixel type: `output_type` (default: the input's),
+ * whole input. Output pixel type: `type` (default: the input's),
  * integers rounded to nearest and clamped.
  */
 #include <math.h>
@@ -936,9 +936,9 @@ static const pipit_setting_t resample_settings[] = {
       pipit__interpolator_choices },
     { "order", PIPIT_SETTING_INT, offsetof(resample_t, order), "3",
       "B-spline order 0..5 (bspline interpolators)", 0, 5, NULL },
-    { "default_value", PIPIT_SETTING_DOUBLE, offsetof(resample_t, dflt), "0",
+    { "default-value", PIPIT_SETTING_DOUBLE, offsetof(resample_t, dflt), "0",
       "value of points outside the input", 1, 0, NULL },
-    { "output_type", PIPIT_SETTING_CHOICE, offsetof(resample_t, out_type),
+    { "type", PIPIT_SETTING_CHOICE, offsetof(resample_t, out_type),
       "input", "pixel type of the output", 1, 0,
       pipit__output_type_choices },
 };

@@ -72,7 +72,7 @@ srg_finalize(pipit_node_t *n)
 static const pipit_setting_t srg_settings[] = {
     { "sigma", PIPIT_SETTING_VECTOR, offsetof(srg_t, sigma), "1",
       "Gaussian sigma per axis, physical units", 0, 1e300, NULL },
-    { "normalize_across_scale", PIPIT_SETTING_BOOL,
+    { "normalize-across-scale", PIPIT_SETTING_BOOL,
       offsetof(srg_t, normalize), "false",
       "ITK's flag; no effect on smoothing (order 0)", 1, 0, NULL },
 };

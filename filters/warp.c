@@ -170,10 +170,10 @@ static const pipit_setting_t warp_settings[] = {
       pipit__interpolator_choices },
     { "order", PIPIT_SETTING_INT, offsetof(warp_t, order), "3",
       "B-spline order 0..5 (bspline interpolators)", 0, 5, NULL },
-    { "default_value", PIPIT_SETTING_DOUBLE, offsetof(warp_t, dflt), "0",
+    { "default-value", PIPIT_SETTING_DOUBLE, offsetof(warp_t, dflt), "0",
       "value of points outside the input (ITK EdgePaddingValue)", 1, 0,
       NULL },
-    { "output_type", PIPIT_SETTING_CHOICE, offsetof(warp_t, out_type),
+    { "type", PIPIT_SETTING_CHOICE, offsetof(warp_t, out_type),
       "input", "pixel type of the output", 1, 0,
       pipit__output_type_choices },
 };

@@ -96,7 +96,7 @@ gradient_direction(void)
     ASSERT_OK(pipit_image_set_direction(img, dir));
     pipit_node_t *g = pipit_gradient_new();
     pipit_node_t *h = pipit_gradient_new();
-    ASSERT_OK(pipit_node_set(h, "use_image_direction", "false"));
+    ASSERT_OK(pipit_node_set(h, "use-image-direction", "false"));
     pipit_image_t *a = su_run(g, img), *b = su_run(h, img);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);

@@ -130,8 +130,8 @@ resample_settings_grid(void)
     ASSERT_OK(pipit_node_set(r, "size", "5,4"));
     ASSERT_OK(pipit_node_set(r, "origin", "2,1"));
     ASSERT_OK(pipit_node_set(r, "spacing", "1,1"));
-    ASSERT_OK(pipit_node_set(r, "default_value", "-7"));
-    ASSERT_OK(pipit_node_set(r, "output_type", "i16"));
+    ASSERT_OK(pipit_node_set(r, "default-value", "-7"));
+    ASSERT_OK(pipit_node_set(r, "type", "i16"));
     pipit_image_t *out = su_run(r, img);
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
     CU_ASSERT(pipit_image_pixel_type(out) == PIPIT_I16);
@@ -171,7 +171,7 @@ resample_fast_path_matches_interpolator(void)
     const char *interps[] = { "nearest", "linear", "bspline" };
     for (size_t k = 0; k < 3; k++) {
         pipit_node_t *r = resampler(interps[k], "3");
-        ASSERT_OK(pipit_node_set(r, "default_value", "-1"));
+        ASSERT_OK(pipit_node_set(r, "default-value", "-1"));
         ASSERT_OK(pipit_resample_set_transform(r, t));
         pipit_image_t *out = su_run(r, img);
         CU_ASSERT_PTR_NOT_NULL_FATAL(out);
@@ -330,8 +330,8 @@ pyramid_recursive_level(void)
     pipit_image_t *a = su_run(p, img);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     pipit_node_t *g = pipit_discrete_gaussian_new(1.0);
-    ASSERT_OK(pipit_node_set(g, "maximum_error", "0.1"));
-    ASSERT_OK(pipit_node_set(g, "use_image_spacing", "false"));
+    ASSERT_OK(pipit_node_set(g, "maximum-error", "0.1"));
+    ASSERT_OK(pipit_node_set(g, "use-image-spacing", "false"));
     pipit_image_t *b = su_run(g, img);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
     CU_ASSERT_EQUAL(pipit_image_size(a)[0], 5);

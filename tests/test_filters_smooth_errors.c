@@ -93,8 +93,8 @@ bad_settings(void)
     pipit_node_unref(n);
 
     n = pipit_discrete_gaussian_new(1.0);
-    ASSERT_FAILS_WITH(pipit_node_set(n, "maximum_error", "0"), PIPIT_EINVAL,
-                      "maximum_error");
+    ASSERT_FAILS_WITH(pipit_node_set(n, "maximum-error", "0"), PIPIT_EINVAL,
+                      "maximum-error");
     ASSERT_FAILS_WITH(pipit_node_set(n, "variance", "-1"), PIPIT_EINVAL,
                       "variance");
     ASSERT_FAILS_WITH(pipit_node_set(n, "no_such", "1"), PIPIT_EINVAL,

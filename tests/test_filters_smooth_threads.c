@@ -47,7 +47,7 @@ static const filter_case_t cases[] = {
     { "resample", { { "interpolator", "bspline" }, { "order", "3" } },
       PIPIT_F32, 0 },
     { "resample",
-      { { "interpolator", "linear" }, { "output_type", "u8" } },
+      { { "interpolator", "linear" }, { "type", "u8" } },
       PIPIT_F32, REFERENCE },
     { "warp", { { "interpolator", "linear" } }, PIPIT_F32, FIELD },
     { "warp", { { "interpolator", "bspline-float" }, { "order", "2" } },

@@ -84,7 +84,7 @@ dgauss_spacing(void)
     pipit_node_t *ga = pipit_discrete_gaussian_new(4.0);
     pipit_node_t *gb = pipit_discrete_gaussian_new(16.0);
     pipit_node_t *gc = pipit_discrete_gaussian_new(4.0);
-    ASSERT_OK(pipit_node_set(gc, "use_image_spacing", "false"));
+    ASSERT_OK(pipit_node_set(gc, "use-image-spacing", "false"));
     pipit_image_t *oa = su_run(ga, a), *ob = su_run(gb, b),
                   *oc = su_run(gc, b);
     CU_ASSERT(su_identical(oa, ob) || su_max_diff(oa, ob) == 0.0);
@@ -144,7 +144,7 @@ dgauss_kernel_width(void)
     pipit_image_t *img = pipit_image_new(2, size, PIPIT_F64, 1);
     su_set(img, c, 0, 0, 1.0);
     pipit_node_t *g = pipit_discrete_gaussian_new(100.0);
-    ASSERT_OK(pipit_node_set(g, "maximum_kernel_width", "5"));
+    ASSERT_OK(pipit_node_set(g, "maximum-kernel-width", "5"));
     ASSERT_OK(pipit_node_set(g, "variance", "100,0"));
     pipit_image_t *out = su_run(g, img);
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);
@@ -197,7 +197,7 @@ rgauss_against_discrete(void)
     pipit_image_t *img = su_random(3, size, PIPIT_F32, 0, 100, 11);
     pipit_node_t *r = pipit_smoothing_recursive_gaussian_new(2.0);
     pipit_node_t *d = pipit_discrete_gaussian_new(4.0);
-    ASSERT_OK(pipit_node_set(d, "maximum_error", "0.001"));
+    ASSERT_OK(pipit_node_set(d, "maximum-error", "0.001"));
     pipit_image_t *a = su_run(r, img), *b = su_run(d, img);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
     CU_ASSERT_PTR_NOT_NULL_FATAL(b);
@@ -236,7 +236,7 @@ rgauss_derivatives(void)
     pipit_node_t *d1 = pipit_recursive_gaussian_new(3.0, 0, 1);
     pipit_node_t *d2 = pipit_recursive_gaussian_new(3.0, 0, 2);
     pipit_node_t *d1n = pipit_recursive_gaussian_new(3.0, 0, 1);
-    ASSERT_OK(pipit_node_set(d1n, "normalize_across_scale", "true"));
+    ASSERT_OK(pipit_node_set(d1n, "normalize-across-scale", "true"));
     pipit_image_t *a = su_run(d1, ramp), *b = su_run(d2, par),
                   *c = su_run(d1n, ramp);
     CU_ASSERT_PTR_NOT_NULL_FATAL(a);
