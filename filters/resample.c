@@ -939,7 +939,7 @@ static const pipit_setting_t resample_settings[] = {
     { "default-value", PIPIT_SETTING_DOUBLE, offsetof(resample_t, dflt), "0",
       "value of points outside the input", 1, 0, NULL },
     { "type", PIPIT_SETTING_CHOICE, offsetof(resample_t, out_type),
-      "input", "pixel type of the output", 1, 0,
+      "auto", "pixel type of the output (auto: the input's)", 1, 0,
       pipit__output_type_choices },
 };
 

@@ -97,7 +97,7 @@ pipit__interpolator_make(const pipit_node_t *n, const pipit_image_t *img,
 }
 
 const char *const pipit__output_type_choices[] = {
-    "input", "u8", "i8", "u16", "i16", "u32", "i32", "f32", "f64", NULL
+    "auto", "u8", "i8", "u16", "i16", "u32", "i32", "f32", "f64", NULL
 };
 
 pipit_pixel_type_t

@@ -81,7 +81,7 @@ pipit_status_t pipit__interpolator_make(const pipit_node_t *n,
                                         int64_t order, double dflt,
                                         pipit_interpolator_t **out);
 
-/** Choices of the `type` setting: "input", then u8 .. f64. */
+/** Choices of the `type` setting: "auto" (the input's type), then u8 .. f64. */
 extern const char *const pipit__output_type_choices[];
 /** The pixel type a choice stands for (0: the input's). */
 pipit_pixel_type_t pipit__output_type(int choice, pipit_pixel_type_t input);

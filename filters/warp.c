@@ -174,7 +174,7 @@ static const pipit_setting_t warp_settings[] = {
       "value of points outside the input (ITK EdgePaddingValue)", 1, 0,
       NULL },
     { "type", PIPIT_SETTING_CHOICE, offsetof(warp_t, out_type),
-      "input", "pixel type of the output", 1, 0,
+      "auto", "pixel type of the output (auto: the input's)", 1, 0,
       pipit__output_type_choices },
 };
 
