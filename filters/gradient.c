@@ -18,8 +18,6 @@ typedef struct {
     pipit__scratch_t scratch;
 } grad_t;
 
-static const size_t one[3] = { 1, 1, 1 };
-
 static pipit_status_t
 grad_information(pipit_node_t *n)
 {
@@ -31,22 +29,9 @@ grad_information(pipit_node_t *n)
 }
 
 static pipit_status_t
-grad_request(pipit_node_t *n, unsigned input, const pipit_region_t *asked,
-             pipit_region_t *needed)
-{
-    return pipit__request_padded(n, input, asked, one, needed);
-}
-
-static pipit_status_t
 grad_before(pipit_node_t *n)
 {
-    grad_t *g = (grad_t *)n;
-    const pipit_region_t *r = &n->requested[0];
-    size_t w = r->hi[0] - r->lo[0];
-    pipit__scratch_free(&g->scratch);
-    return pipit__scratch_init(&g->scratch,
-                               (pipit__stencil_scratch(w) + 3 * w) *
-                                   sizeof(double));
+    return pipit__stencil_scratch_prepare(n, &((grad_t *)n)->scratch, 3);
 }
 
 #define GRAD_ROW(W, S)                                                     \
@@ -150,7 +135,7 @@ const pipit_node_class_t pipit__gradient_class = {
     .settings = grad_settings,
     .n_settings = 2,
     .information = grad_information,
-    .request = grad_request,
+    .request = pipit__stencil_request,
     .before = grad_before,
     .threaded = grad_threaded,
     .after = grad_after,

@@ -18,8 +18,6 @@ typedef struct {
     pipit__scratch_t scratch;
 } gm_t;
 
-static const size_t one[3] = { 1, 1, 1 };
-
 static pipit_status_t
 gm_information(pipit_node_t *n)
 {
@@ -31,22 +29,9 @@ gm_information(pipit_node_t *n)
 }
 
 static pipit_status_t
-gm_request(pipit_node_t *n, unsigned input, const pipit_region_t *asked,
-           pipit_region_t *needed)
-{
-    return pipit__request_padded(n, input, asked, one, needed);
-}
-
-static pipit_status_t
 gm_before(pipit_node_t *n)
 {
-    gm_t *g = (gm_t *)n;
-    const pipit_region_t *r = &n->requested[0];
-    size_t w = r->hi[0] - r->lo[0];
-    pipit__scratch_free(&g->scratch);
-    return pipit__scratch_init(&g->scratch,
-                               (pipit__stencil_scratch(w) + w) *
-                                   sizeof(double));
+    return pipit__stencil_scratch_prepare(n, &((gm_t *)n)->scratch, 1);
 }
 
 #define GM_ROW(W, S, SQRT)                                                     \
@@ -139,7 +124,7 @@ const pipit_node_class_t pipit__gradient_magnitude_class = {
     .settings = gm_settings,
     .n_settings = 1,
     .information = gm_information,
-    .request = gm_request,
+    .request = pipit__stencil_request,
     .before = gm_before,
     .threaded = gm_threaded,
     .after = gm_after,

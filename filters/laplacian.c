@@ -15,8 +15,6 @@ typedef struct {
     pipit__scratch_t scratch;
 } lap_t;
 
-static const size_t one[3] = { 1, 1, 1 };
-
 static pipit_status_t
 lap_information(pipit_node_t *n)
 {
@@ -28,22 +26,9 @@ lap_information(pipit_node_t *n)
 }
 
 static pipit_status_t
-lap_request(pipit_node_t *n, unsigned input, const pipit_region_t *asked,
-            pipit_region_t *needed)
-{
-    return pipit__request_padded(n, input, asked, one, needed);
-}
-
-static pipit_status_t
 lap_before(pipit_node_t *n)
 {
-    lap_t *g = (lap_t *)n;
-    const pipit_region_t *r = &n->requested[0];
-    size_t w = r->hi[0] - r->lo[0];
-    pipit__scratch_free(&g->scratch);
-    return pipit__scratch_init(&g->scratch,
-                               (pipit__stencil_scratch(w) + w) *
-                                   sizeof(double));
+    return pipit__stencil_scratch_prepare(n, &((lap_t *)n)->scratch, 1);
 }
 
 #define LAP_ROW(W, S)                                                      \
@@ -133,7 +118,7 @@ const pipit_node_class_t pipit__laplacian_class = {
     .settings = lap_settings,
     .n_settings = 1,
     .information = lap_information,
-    .request = lap_request,
+    .request = pipit__stencil_request,
     .before = lap_before,
     .threaded = lap_threaded,
     .after = lap_after,

@@ -164,6 +164,18 @@ pipit__stencil_scratch(size_t w)
     return 5 * w + 2;
 }
 
+/** Request hook of the 3-point stencils: the asked region padded by 1. */
+pipit_status_t pipit__stencil_request(pipit_node_t *n, unsigned input,
+                                      const pipit_region_t *asked,
+                                      pipit_region_t *needed);
+/**
+ * Before hook helper: per-worker scratch for the stencil rows plus
+ * out_rows rows of doubles of the requested width (old scratch dropped).
+ */
+pipit_status_t pipit__stencil_scratch_prepare(const pipit_node_t *n,
+                                              pipit__scratch_t *scratch,
+                                              size_t out_rows);
+
 void pipit__stencil_rows_f32(const pipit_image_t *in, size_t y, size_t z,
                              size_t t, size_t x0, size_t x1, float *scratch,
                              pipit__stencil_f32_t *r);

@@ -53,3 +53,22 @@ clampz(ptrdiff_t i, size_t n)
 
 STENCIL_ROWS(float, f32, PIPIT_F32)
 STENCIL_ROWS(double, f64, PIPIT_F64)
+
+pipit_status_t
+pipit__stencil_request(pipit_node_t *n, unsigned input,
+                       const pipit_region_t *asked, pipit_region_t *needed)
+{
+    static const size_t one[3] = { 1, 1, 1 };
+    return pipit__request_padded(n, input, asked, one, needed);
+}
+
+pipit_status_t
+pipit__stencil_scratch_prepare(const pipit_node_t *n,
+                               pipit__scratch_t *scratch, size_t out_rows)
+{
+    const pipit_region_t *r = &n->requested[0];
+    size_t w = r->hi[0] - r->lo[0];
+    pipit__scratch_free(scratch);
+    return pipit__scratch_init(scratch, (pipit__stencil_scratch(w) +
+                                         out_rows * w) * sizeof(double));
+}
