@@ -792,8 +792,6 @@ tiff_begin(pipit__writer_t *w, const pipit_image_t *info,
     if (rps > info->size[1])
         rps = info->size[1];
     s->rps = (uint32_t)rps;
-    if ((s->strip = pipit__malloc(rps * s->row_bytes)) == NULL)
-        return PIPIT_ENOMEM;
     uint64_t bytes = (uint64_t)s->row_bytes * info->size[1] * s->pages;
     if ((st = pipit__temp_create(FMT, w->path, &s->fd, &s->tmp)) != PIPIT_OK)
         return st;
@@ -870,6 +868,12 @@ tiff_piece(pipit__writer_t *w, pipit__rows_t *rows)
                         return st;
                     continue;
                 }
+                /* The strip buffer only when a strip must be gathered:
+                 * an image in memory never needs it. */
+                if (s->strip == NULL &&
+                    (s->strip = pipit__malloc((size_t)s->rps *
+                                              s->row_bytes)) == NULL)
+                    return PIPIT_ENOMEM;
                 memcpy(s->strip + s->strip_rows * s->row_bytes,
                        pipit__rows_get(rows, y, z, t), s->row_bytes);
                 s->strip_rows++;
