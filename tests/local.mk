@@ -48,19 +48,20 @@ noinst_PROGRAMS += tests/fuzz/fuzz_png tests/fuzz/fuzz_tiff \
 	tests/fuzz/fuzz_mha tests/fuzz/fuzz_nifti
 FUZZ_COMPILE = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
-tests_fuzz_fuzz_png_SOURCES = tests/fuzz/fuzz_png.c
+FUZZ_READ = tests/fuzz/fuzz_read.c tests/fuzz/fuzz_read.h
+tests_fuzz_fuzz_png_SOURCES = tests/fuzz/fuzz_png.c $(FUZZ_READ)
 tests_fuzz_fuzz_png_CFLAGS = $(FUZZ_COMPILE)
 tests_fuzz_fuzz_png_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_png_LDADD = libpipit-internal.la
-tests_fuzz_fuzz_tiff_SOURCES = tests/fuzz/fuzz_tiff.c
+tests_fuzz_fuzz_tiff_SOURCES = tests/fuzz/fuzz_tiff.c $(FUZZ_READ)
 tests_fuzz_fuzz_tiff_CFLAGS = $(FUZZ_COMPILE)
 tests_fuzz_fuzz_tiff_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_tiff_LDADD = libpipit-internal.la
-tests_fuzz_fuzz_mha_SOURCES = tests/fuzz/fuzz_mha.c
+tests_fuzz_fuzz_mha_SOURCES = tests/fuzz/fuzz_mha.c $(FUZZ_READ)
 tests_fuzz_fuzz_mha_CFLAGS = $(FUZZ_COMPILE)
 tests_fuzz_fuzz_mha_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_mha_LDADD = libpipit-internal.la
-tests_fuzz_fuzz_nifti_SOURCES = tests/fuzz/fuzz_nifti.c
+tests_fuzz_fuzz_nifti_SOURCES = tests/fuzz/fuzz_nifti.c $(FUZZ_READ)
 tests_fuzz_fuzz_nifti_CFLAGS = $(FUZZ_COMPILE)
 tests_fuzz_fuzz_nifti_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_nifti_LDADD = libpipit-internal.la
