@@ -44,6 +44,21 @@ pipit__transform_reset(pipit_transform_t *t)
 }
 
 pipit_transform_t *
+pipit__linear_new(const pipit__transform_class_t *k, unsigned dim,
+                  size_t n_params, const double *center)
+{
+    pipit_transform_t *t = pipit__transform_alloc(k, dim, n_params);
+    if (t == NULL)
+        return NULL;
+    pipit__transform_reset(t);
+    if (center != NULL && pipit_transform_set_center(t, center) != PIPIT_OK) {
+        pipit_transform_unref(t);
+        return NULL;
+    }
+    return t;
+}
+
+pipit_transform_t *
 pipit_transform_ref(pipit_transform_t *t)
 {
     if (t != NULL)

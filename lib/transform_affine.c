@@ -84,14 +84,6 @@ pipit_affine_transform_new(unsigned dim, const double *center)
                      dim, PIPIT_MAX_DIM);
         return NULL;
     }
-    pipit_transform_t *t =
-        pipit__transform_alloc(&affine_class, dim, (size_t)dim * dim + dim);
-    if (t == NULL)
-        return NULL;
-    pipit__transform_reset(t);
-    if (center != NULL && pipit_transform_set_center(t, center) != PIPIT_OK) {
-        pipit_transform_unref(t);
-        return NULL;
-    }
-    return t;
+    return pipit__linear_new(&affine_class, dim, (size_t)dim * dim + dim,
+                             center);
 }

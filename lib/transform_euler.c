@@ -186,16 +186,7 @@ pipit_euler_transform_new(unsigned dim, const double *center)
                      dim);
         return NULL;
     }
-    pipit_transform_t *t =
-        pipit__transform_alloc(&euler_class, dim, dim == 2 ? 3 : 6);
-    if (t == NULL)
-        return NULL;
-    pipit__transform_reset(t);
-    if (center != NULL && pipit_transform_set_center(t, center) != PIPIT_OK) {
-        pipit_transform_unref(t);
-        return NULL;
-    }
-    return t;
+    return pipit__linear_new(&euler_class, dim, dim == 2 ? 3 : 6, center);
 }
 
 pipit_status_t

@@ -76,6 +76,14 @@ void pipit__linear_spatial_jacobian(const pipit_transform_t *t,
 bool pipit__linear_matrix(const pipit_transform_t *t, double *m,
                           double *offset);
 
+/**
+ * A new centred linear transform of class k at the identity, its centre
+ * set when center is not NULL; NULL (error set) on failure.
+ */
+pipit_transform_t *pipit__linear_new(const pipit__transform_class_t *k,
+                                     unsigned dim, size_t n_params,
+                                     const double *center);
+
 /** offset = c + t - m·c: the offset of m(x - c) + c + t. */
 void pipit__linear_set_offset(pipit__linear_t *l, const double *translation);
 

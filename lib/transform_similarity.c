@@ -168,14 +168,5 @@ pipit_similarity_transform_new(unsigned dim, const double *center)
                      "SimilarityTransform: dimension %u (2 or 3)", dim);
         return NULL;
     }
-    pipit_transform_t *t =
-        pipit__transform_alloc(&similarity_class, dim, dim == 2 ? 4 : 7);
-    if (t == NULL)
-        return NULL;
-    pipit__transform_reset(t);
-    if (center != NULL && pipit_transform_set_center(t, center) != PIPIT_OK) {
-        pipit_transform_unref(t);
-        return NULL;
-    }
-    return t;
+    return pipit__linear_new(&similarity_class, dim, dim == 2 ? 4 : 7, center);
 }
