@@ -22,7 +22,6 @@ extract_information(pipit_node_t *n)
 {
     extract_t *e = (extract_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
-    pipit_image_t *out = pipit__output(n, 0);
     size_t size[PIPIT_MAX_DIM];
     pipit_status_t st;
     if ((st = pipit__axis_counts(n, "index", e->index, in->dim, 0,
@@ -48,11 +47,7 @@ extract_information(pipit_node_t *n)
     }
     for (unsigned d = in->dim; d < PIPIT_MAX_DIM; d++)
         e->at[d] = 0;
-    if ((st = pipit__image_set_shape(out, in->dim, size, in->type,
-                                     in->components)) != PIPIT_OK ||
-        (st = pipit_image_copy_geometry(out, in)) != PIPIT_OK)
-        return st;
-    return pipit__origin_at(in, ci, out);
+    return pipit__grid_output(n, size, NULL, ci);
 }
 
 static pipit_status_t

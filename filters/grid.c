@@ -68,6 +68,22 @@ pipit__origin_at(const pipit_image_t *in, const double *ci, pipit_image_t *out)
     return pipit_image_set_origin(out, p);
 }
 
+pipit_status_t
+pipit__grid_output(pipit_node_t *n, const size_t *size, const double *spacing,
+                   const double *ci)
+{
+    const pipit_image_t *in = pipit__input(n, 0);
+    pipit_image_t *out = pipit__output(n, 0);
+    pipit_status_t st;
+    if ((st = pipit__image_set_shape(out, in->dim, size, in->type,
+                                     in->components)) != PIPIT_OK ||
+        (st = pipit_image_copy_geometry(out, in)) != PIPIT_OK ||
+        (spacing != NULL &&
+         (st = pipit_image_set_spacing(out, spacing)) != PIPIT_OK))
+        return st;
+    return pipit__origin_at(in, ci, out);
+}
+
 #define GATHER(T)                                                          \
     do {                                                                   \
         T *d = dst;                                                        \
@@ -113,7 +129,6 @@ pipit__pad_information(pipit_node_t *n, const double *lower,
                        const double *upper, size_t *lo)
 {
     const pipit_image_t *in = pipit__input(n, 0);
-    pipit_image_t *out = pipit__output(n, 0);
     size_t hi[PIPIT_MAX_DIM], size[PIPIT_MAX_DIM];
     double ci[PIPIT_MAX_DIM];
     pipit_status_t st;
@@ -131,9 +146,5 @@ pipit__pad_information(pipit_node_t *n, const double *lower,
     }
     for (unsigned d = in->dim; d < PIPIT_MAX_DIM; d++)
         lo[d] = 0;
-    if ((st = pipit__image_set_shape(out, in->dim, size, in->type,
-                                     in->components)) != PIPIT_OK ||
-        (st = pipit_image_copy_geometry(out, in)) != PIPIT_OK)
-        return st;
-    return pipit__origin_at(in, ci, out);
+    return pipit__grid_output(n, size, NULL, ci);
 }

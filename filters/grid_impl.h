@@ -38,6 +38,15 @@ pipit_status_t pipit__origin_at(const pipit_image_t *in, const double *ci,
                                 pipit_image_t *out);
 
 /*
+ * Output 0 of a filter that cuts, grows or subsamples input 0's grid:
+ * size pixels of the input's type, components and direction, spacing
+ * (the input's when NULL), and the origin at the physical point of the
+ * input's continuous index ci.
+ */
+pipit_status_t pipit__grid_output(pipit_node_t *n, const size_t *size,
+                                  const double *spacing, const double *ci);
+
+/*
  * Information of a pad filter: output 0 is input 0 grown by lower[d]
  * and upper[d] pixels (per-axis settings, checked here) with its origin
  * at the physical point of index -lower; *lo gets lower as counts.

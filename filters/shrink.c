@@ -23,7 +23,6 @@ shrink_information(pipit_node_t *n)
 {
     shrink_t *s = (shrink_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
-    pipit_image_t *out = pipit__output(n, 0);
     unsigned dim = in->dim;
     pipit_status_t st = pipit__axis_counts(n, "factors", s->factors, dim, 1,
                                            (size_t)1 << 40, s->f);
@@ -41,12 +40,7 @@ shrink_information(pipit_node_t *n)
     }
     for (unsigned d = dim; d < PIPIT_MAX_DIM; d++)
         s->f[d] = 1, s->off[d] = 0;
-    if ((st = pipit__image_set_shape(out, dim, size, in->type,
-                                     in->components)) != PIPIT_OK ||
-        (st = pipit_image_copy_geometry(out, in)) != PIPIT_OK ||
-        (st = pipit_image_set_spacing(out, spacing)) != PIPIT_OK)
-        return st;
-    return pipit__origin_at(in, ci, out);
+    return pipit__grid_output(n, size, spacing, ci);
 }
 
 static pipit_status_t
