@@ -12,34 +12,33 @@
 
 #include "smooth_impl.h"
 
-typedef struct {
-    pipit_node_t base;
-    bool use_spacing, use_direction;
-    pipit__scratch_t scratch;
-} grad_t;
+typedef pipit__stencil_node_t grad_t;
 
 static pipit_status_t
 grad_information(pipit_node_t *n)
 {
-    pipit_status_t st = pipit__check_scalar_2d3d(n, 0);
-    if (st != PIPIT_OK)
-        return st;
-    const pipit_image_t *in = pipit__input(n, 0);
-    return pipit__information_as(n, pipit__real_type(in->type), in->dim);
+    return pipit__stencil_information(n, pipit__input(n, 0)->dim);
 }
 
-static pipit_status_t
-grad_before(pipit_node_t *n)
+/* k: the three half inverse spacings, then the dim x dim matrix. */
+static void
+grad_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
+               double *k)
 {
-    return pipit__stencil_scratch_prepare(n, &((grad_t *)n)->scratch, 3);
+    unsigned dim = in->dim;
+    for (unsigned d = 0; d < 3; d++)
+        k[d] = 0.5 / (g->use_spacing ? in->spacing[d] : 1.0);
+    for (unsigned i = 0; i < dim * dim; i++)
+        k[3 + i] = g->use_direction ? in->direction[i]
+                                    : (double)(i % (dim + 1) == 0);
 }
 
 #define GRAD_ROW(W, S)                                                     \
     PIPIT__HOT static void grad_row_##S(const pipit__stencil_##S##_t *r,   \
-                                        size_t w, const W *h,              \
-                                        const W *m, unsigned dim, W *out)  \
+                                        size_t w, const W *k,              \
+                                        unsigned dim, W *out)              \
     {                                                                      \
-        const W hx = h[0], hy = h[1], hz = h[2];                           \
+        const W hx = k[0], hy = k[1], hz = k[2], *m = k + 3;               \
         const W *c = r->c, *ym = r->ym, *yp = r->yp, *zm = r->zm,          \
                 *zp = r->zp;                                               \
         if (dim == 3)                                                      \
@@ -57,62 +56,19 @@ grad_before(pipit_node_t *n)
                 out[2 * i] = m[0] * gx + m[1] * gy;                        \
                 out[2 * i + 1] = m[2] * gx + m[3] * gy;                    \
             }                                                              \
-    }                                                                      \
-    static void grad_piece_##S(const grad_t *g, const pipit_image_t *in,   \
-                               pipit_image_t *out,                         \
-                               const pipit_region_t *p, W *s)              \
-    {                                                                      \
-        const size_t w = p->hi[0] - p->lo[0];                              \
-        const unsigned dim = in->dim;                                      \
-        W h[3], m[9];                                                      \
-        for (unsigned d = 0; d < 3; d++)                                   \
-            h[d] = (W)(0.5 / (g->use_spacing ? in->spacing[d] : 1.0));     \
-        for (unsigned i = 0; i < dim * dim; i++)                           \
-            m[i] = g->use_direction ? (W)in->direction[i]                  \
-                                    : (W)(i % (dim + 1) == 0);             \
-        W *orow = s + pipit__stencil_scratch(w);                           \
-        for (size_t z = p->lo[2]; z < p->hi[2]; z++)                       \
-            for (size_t y = p->lo[1]; y < p->hi[1]; y++) {                 \
-                pipit__stencil_##S##_t r;                                  \
-                pipit__stencil_rows_##S(in, y, z, p->lo[3], p->lo[0],      \
-                                        p->hi[0], s, &r);                  \
-                grad_row_##S(&r, w, h, m, dim, orow);                      \
-                pipit__row_store_##S(orow, w * dim,                        \
-                                     pipit__at(out, p->lo[0], y, z,        \
-                                               p->lo[3]),                  \
-                                     out->type);                           \
-            }                                                              \
     }
 
 GRAD_ROW(float, f32)
 GRAD_ROW(double, f64)
 
+static const pipit__stencil_kind_t grad_kind = {
+    grad_constants, grad_row_f32, grad_row_f64,
+};
+
 static pipit_status_t
 grad_threaded(pipit_node_t *n, const pipit_piece_t *p)
 {
-    const grad_t *g = (const grad_t *)n;
-    const pipit_image_t *in = pipit__input(n, 0);
-    void *s = pipit__scratch_get(&g->scratch, p->worker);
-    if (s == NULL)
-        return pipit__scratch_error(n, p->worker);
-    if (pipit__needs_f64(in->type))
-        grad_piece_f64(g, in, pipit__output(n, 0), &p->region, s);
-    else
-        grad_piece_f32(g, in, pipit__output(n, 0), &p->region, s);
-    return PIPIT_OK;
-}
-
-static pipit_status_t
-grad_after(pipit_node_t *n)
-{
-    pipit__scratch_free(&((grad_t *)n)->scratch);
-    return PIPIT_OK;
-}
-
-static void
-grad_finalize(pipit_node_t *n)
-{
-    pipit__scratch_free(&((grad_t *)n)->scratch);
+    return pipit__stencil_threaded(n, p, &grad_kind);
 }
 
 static const pipit_setting_t grad_settings[] = {
@@ -136,10 +92,10 @@ const pipit_node_class_t pipit__gradient_class = {
     .n_settings = 2,
     .information = grad_information,
     .request = pipit__stencil_request,
-    .before = grad_before,
+    .before = pipit__stencil_before,
     .threaded = grad_threaded,
-    .after = grad_after,
-    .finalize = grad_finalize,
+    .after = pipit__stencil_after,
+    .finalize = pipit__stencil_finalize,
 };
 
 pipit_node_t *

@@ -9,36 +9,34 @@
 
 #include "smooth_impl.h"
 
-typedef struct {
-    pipit_node_t base;
-    bool use_spacing;
-    pipit__scratch_t scratch;
-} lap_t;
+typedef pipit__stencil_node_t lap_t;
 
 static pipit_status_t
 lap_information(pipit_node_t *n)
 {
-    pipit_status_t st = pipit__check_scalar_2d3d(n, 0);
-    if (st != PIPIT_OK)
-        return st;
-    return pipit__information_as(
-        n, pipit__real_type(pipit__input(n, 0)->type), 1);
+    return pipit__stencil_information(n, 1);
 }
 
-static pipit_status_t
-lap_before(pipit_node_t *n)
+/* k: the three inverse squared spacings. */
+static void
+lap_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
+              double *k)
 {
-    return pipit__stencil_scratch_prepare(n, &((lap_t *)n)->scratch, 1);
+    for (unsigned d = 0; d < 3; d++) {
+        double sp = g->use_spacing ? in->spacing[d] : 1.0;
+        k[d] = 1.0 / (sp * sp);
+    }
 }
 
 #define LAP_ROW(W, S)                                                      \
     PIPIT__HOT static void lap_row_##S(const pipit__stencil_##S##_t *r,    \
-                                       size_t w, const W *h, bool three,   \
+                                       size_t w, const W *k, unsigned dim, \
                                        W *out)                             \
     {                                                                      \
-        const W hx = h[0], hy = h[1], hz = h[2];                           \
+        const W hx = k[0], hy = k[1], hz = k[2];                           \
         const W *c = r->c, *ym = r->ym, *yp = r->yp, *zm = r->zm,          \
                 *zp = r->zp;                                               \
+        const bool three = dim == 3;                                       \
         for (size_t i = 0; i < w; i++) {                                   \
             W v = (c[i + 1] - 2 * c[i] + c[i - 1]) * hx +                  \
                   (yp[i] - 2 * c[i] + ym[i]) * hy;                         \
@@ -46,60 +44,19 @@ lap_before(pipit_node_t *n)
                 v += (zp[i] - 2 * c[i] + zm[i]) * hz;                      \
             out[i] = v;                                                    \
         }                                                                  \
-    }                                                                      \
-    static void lap_piece_##S(const lap_t *g, const pipit_image_t *in,     \
-                              pipit_image_t *out, const pipit_region_t *p, \
-                              W *s)                                        \
-    {                                                                      \
-        const size_t w = p->hi[0] - p->lo[0];                              \
-        W h[3];                                                            \
-        for (unsigned d = 0; d < 3; d++) {                                 \
-            double sp = g->use_spacing ? in->spacing[d] : 1.0;             \
-            h[d] = (W)(1.0 / (sp * sp));                                   \
-        }                                                                  \
-        W *orow = s + pipit__stencil_scratch(w);                           \
-        for (size_t z = p->lo[2]; z < p->hi[2]; z++)                       \
-            for (size_t y = p->lo[1]; y < p->hi[1]; y++) {                 \
-                pipit__stencil_##S##_t r;                                  \
-                pipit__stencil_rows_##S(in, y, z, p->lo[3], p->lo[0],      \
-                                        p->hi[0], s, &r);                  \
-                lap_row_##S(&r, w, h, in->dim == 3, orow);                 \
-                pipit__row_store_##S(orow, w,                              \
-                                     pipit__at(out, p->lo[0], y, z,        \
-                                               p->lo[3]),                  \
-                                     out->type);                           \
-            }                                                              \
     }
 
 LAP_ROW(float, f32)
 LAP_ROW(double, f64)
 
+static const pipit__stencil_kind_t lap_kind = {
+    lap_constants, lap_row_f32, lap_row_f64,
+};
+
 static pipit_status_t
 lap_threaded(pipit_node_t *n, const pipit_piece_t *p)
 {
-    const lap_t *g = (const lap_t *)n;
-    const pipit_image_t *in = pipit__input(n, 0);
-    void *s = pipit__scratch_get(&g->scratch, p->worker);
-    if (s == NULL)
-        return pipit__scratch_error(n, p->worker);
-    if (pipit__needs_f64(in->type))
-        lap_piece_f64(g, in, pipit__output(n, 0), &p->region, s);
-    else
-        lap_piece_f32(g, in, pipit__output(n, 0), &p->region, s);
-    return PIPIT_OK;
-}
-
-static pipit_status_t
-lap_after(pipit_node_t *n)
-{
-    pipit__scratch_free(&((lap_t *)n)->scratch);
-    return PIPIT_OK;
-}
-
-static void
-lap_finalize(pipit_node_t *n)
-{
-    pipit__scratch_free(&((lap_t *)n)->scratch);
+    return pipit__stencil_threaded(n, p, &lap_kind);
 }
 
 static const pipit_setting_t lap_settings[] = {
@@ -119,10 +76,10 @@ const pipit_node_class_t pipit__laplacian_class = {
     .n_settings = 1,
     .information = lap_information,
     .request = pipit__stencil_request,
-    .before = lap_before,
+    .before = pipit__stencil_before,
     .threaded = lap_threaded,
-    .after = lap_after,
-    .finalize = lap_finalize,
+    .after = pipit__stencil_after,
+    .finalize = pipit__stencil_finalize,
 };
 
 pipit_node_t *

@@ -149,7 +149,6 @@ pipit_status_t pipit__gaussian_kernel(double variance, double max_error,
  * The rows a central difference needs at row (y, z), columns [x0, x1)
  * (element 0 is column x0): c with c[-1] and c[x1 - x0] holding the
  * clamped neighbours, ym / yp / zm / zp the clamped rows y ± 1, z ± 1.
- * scratch: pipit__stencil_scratch(x1 - x0) elements.
  */
 typedef struct {
     const float *c, *ym, *yp, *zm, *zp;
@@ -158,30 +157,47 @@ typedef struct {
     const double *c, *ym, *yp, *zm, *zp;
 } pipit__stencil_f64_t;
 
-static inline size_t
-pipit__stencil_scratch(size_t w)
-{
-    return 5 * w + 2;
-}
 
+/*
+ * A 3-point stencil filter: the node all of them share, and what sets
+ * one apart. Each output row (components per pixel as the output image
+ * has) is made from the stencil rows by the row kernel in the working
+ * type, with constants k made once per piece in double (at most
+ * PIPIT__STENCIL_K values) and handed over in that type.
+ */
+typedef struct pipit__stencil_node {
+    pipit_node_t base;
+    bool use_spacing, use_direction;
+    pipit__scratch_t scratch;
+} pipit__stencil_node_t;
+
+#define PIPIT__STENCIL_K 12
+
+typedef struct pipit__stencil_kind {
+    void (*constants)(const pipit__stencil_node_t *s, const pipit_image_t *in,
+                      double *k);
+    void (*row_f32)(const pipit__stencil_f32_t *r, size_t w, const float *k,
+                    unsigned dim, float *out);
+    void (*row_f64)(const pipit__stencil_f64_t *r, size_t w, const double *k,
+                    unsigned dim, double *out);
+} pipit__stencil_kind_t;
+
+/** Information of a stencil filter: a 2-D or 3-D scalar input, a real
+ * output of that size with components per pixel. */
+pipit_status_t pipit__stencil_information(pipit_node_t *n,
+                                          unsigned components);
 /** Request hook of the 3-point stencils: the asked region padded by 1. */
 pipit_status_t pipit__stencil_request(pipit_node_t *n, unsigned input,
                                       const pipit_region_t *asked,
                                       pipit_region_t *needed);
-/**
- * Before hook helper: per-worker scratch for the stencil rows plus
- * out_rows rows of doubles of the requested width (old scratch dropped).
- */
-pipit_status_t pipit__stencil_scratch_prepare(const pipit_node_t *n,
-                                              pipit__scratch_t *scratch,
-                                              size_t out_rows);
-
-void pipit__stencil_rows_f32(const pipit_image_t *in, size_t y, size_t z,
-                             size_t t, size_t x0, size_t x1, float *scratch,
-                             pipit__stencil_f32_t *r);
-void pipit__stencil_rows_f64(const pipit_image_t *in, size_t y, size_t z,
-                             size_t t, size_t x0, size_t x1, double *scratch,
-                             pipit__stencil_f64_t *r);
+/** Before, after and finalize hooks: the per-worker row scratch. */
+pipit_status_t pipit__stencil_before(pipit_node_t *n);
+pipit_status_t pipit__stencil_after(pipit_node_t *n);
+void pipit__stencil_finalize(pipit_node_t *n);
+/** The threaded hook, given the filter's kind. */
+pipit_status_t pipit__stencil_threaded(pipit_node_t *n,
+                                       const pipit_piece_t *p,
+                                       const pipit__stencil_kind_t *kind);
 
 /* ---- FIR engine (separable_fir.c) -------------------------------------- */
 

@@ -1,13 +1,22 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Rows for the 3-point stencils of the derivative filters (gradient,
- * gradient magnitude, Laplacian): the row (y, z) with one column of
- * border on each side, and its four neighbours along y and z, indices
- * clamped to the image (zero-flux Neumann, ITK's default).
+ * The engine of the 3-point stencil filters (gradient, gradient
+ * magnitude, Laplacian): for each output row it gathers the row (y, z)
+ * with one column of border on each side and its four neighbours along
+ * y and z, indices clamped to the image (zero-flux Neumann, ITK's
+ * default), and hands them to the filter's row kernel.
  */
 #include <string.h>
 
 #include "smooth_impl.h"
+
+/* Scratch elements for the stencil rows of a row of w pixels: c with
+ * its two border columns, and four neighbour rows when converted. */
+static size_t
+stencil_scratch(size_t w)
+{
+    return 5 * w + 2;
+}
 
 static size_t
 clampz(ptrdiff_t i, size_t n)
@@ -16,7 +25,7 @@ clampz(ptrdiff_t i, size_t n)
 }
 
 #define STENCIL_ROWS(W, S, NT)                                             \
-    void pipit__stencil_rows_##S(const pipit_image_t *in, size_t y,        \
+    static void stencil_rows_##S(const pipit_image_t *in, size_t y,        \
                                  size_t z, size_t t, size_t x0, size_t x1, \
                                  W *scratch, pipit__stencil_##S##_t *r)    \
     {                                                                      \
@@ -55,6 +64,16 @@ STENCIL_ROWS(float, f32, PIPIT_F32)
 STENCIL_ROWS(double, f64, PIPIT_F64)
 
 pipit_status_t
+pipit__stencil_information(pipit_node_t *n, unsigned components)
+{
+    pipit_status_t st = pipit__check_scalar_2d3d(n, 0);
+    if (st != PIPIT_OK)
+        return st;
+    return pipit__information_as(
+        n, pipit__real_type(pipit__input(n, 0)->type), components);
+}
+
+pipit_status_t
 pipit__stencil_request(pipit_node_t *n, unsigned input,
                        const pipit_region_t *asked, pipit_region_t *needed)
 {
@@ -63,12 +82,73 @@ pipit__stencil_request(pipit_node_t *n, unsigned input,
 }
 
 pipit_status_t
-pipit__stencil_scratch_prepare(const pipit_node_t *n,
-                               pipit__scratch_t *scratch, size_t out_rows)
+pipit__stencil_before(pipit_node_t *n)
 {
+    /* the stencil rows, then one output row */
+    pipit__stencil_node_t *s = (pipit__stencil_node_t *)n;
     const pipit_region_t *r = &n->requested[0];
     size_t w = r->hi[0] - r->lo[0];
-    pipit__scratch_free(scratch);
-    return pipit__scratch_init(scratch, (pipit__stencil_scratch(w) +
-                                         out_rows * w) * sizeof(double));
+    size_t out = w * pipit__output(n, 0)->components;
+    pipit__scratch_free(&s->scratch);
+    return pipit__scratch_init(&s->scratch, (stencil_scratch(w) +
+                                             out) * sizeof(double));
+}
+
+pipit_status_t
+pipit__stencil_after(pipit_node_t *n)
+{
+    pipit__scratch_free(&((pipit__stencil_node_t *)n)->scratch);
+    return PIPIT_OK;
+}
+
+void
+pipit__stencil_finalize(pipit_node_t *n)
+{
+    pipit__scratch_free(&((pipit__stencil_node_t *)n)->scratch);
+}
+
+#define STENCIL_PIECE(W, S)                                                \
+    static void stencil_piece_##S(const pipit__stencil_node_t *n,          \
+                                  const pipit__stencil_kind_t *kind,       \
+                                  const pipit_image_t *in,                 \
+                                  pipit_image_t *out,                      \
+                                  const pipit_region_t *p, W *s)           \
+    {                                                                      \
+        const size_t w = p->hi[0] - p->lo[0];                              \
+        double kd[PIPIT__STENCIL_K] = { 0 };                               \
+        W k[PIPIT__STENCIL_K];                                             \
+        kind->constants(n, in, kd);                                        \
+        for (unsigned i = 0; i < PIPIT__STENCIL_K; i++)                    \
+            k[i] = (W)kd[i];                                               \
+        W *orow = s + stencil_scratch(w);                           \
+        for (size_t z = p->lo[2]; z < p->hi[2]; z++)                       \
+            for (size_t y = p->lo[1]; y < p->hi[1]; y++) {                 \
+                pipit__stencil_##S##_t r;                                  \
+                stencil_rows_##S(in, y, z, p->lo[3], p->lo[0], p->hi[0],   \
+                                 s, &r);                                   \
+                kind->row_##S(&r, w, k, in->dim, orow);                    \
+                pipit__row_store_##S(orow, w * out->components,            \
+                                     pipit__at(out, p->lo[0], y, z,        \
+                                               p->lo[3]),                  \
+                                     out->type);                           \
+            }                                                              \
+    }
+
+STENCIL_PIECE(float, f32)
+STENCIL_PIECE(double, f64)
+
+pipit_status_t
+pipit__stencil_threaded(pipit_node_t *n, const pipit_piece_t *p,
+                        const pipit__stencil_kind_t *kind)
+{
+    const pipit__stencil_node_t *sn = (const pipit__stencil_node_t *)n;
+    const pipit_image_t *in = pipit__input(n, 0);
+    void *s = pipit__scratch_get(&sn->scratch, p->worker);
+    if (s == NULL)
+        return pipit__scratch_error(n, p->worker);
+    if (pipit__needs_f64(in->type))
+        stencil_piece_f64(sn, kind, in, pipit__output(n, 0), &p->region, s);
+    else
+        stencil_piece_f32(sn, kind, in, pipit__output(n, 0), &p->region, s);
+    return PIPIT_OK;
 }
