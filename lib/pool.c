@@ -69,6 +69,10 @@ static struct {
     atomic_uint n_sleeping;
     atomic_uint checked_in;
     atomic_bool quit;
+    /* Set in a forked child, whose copy of the pool has no workers:
+     * the first loop there starts refork_threads afresh. */
+    atomic_bool reforked;
+    unsigned refork_threads;
     job_t *job;
     failure_t failures[PIPIT_MAX_THREADS];
 } pool = {
@@ -223,6 +227,7 @@ static pipit_status_t
 start_workers(unsigned n)
 {
     pool.n_threads = 1;
+    atomic_store(&pool.reforked, false);
     pool.start_generation = atomic_load(&pool.generation);
     for (unsigned i = 1; i < n; i++) {
         int err = pthread_create(&pool.threads[i], NULL, worker_main,
@@ -250,16 +255,63 @@ stop_workers(void)
     pool.n_threads = 1;
 }
 
+/*
+ * fork() copies only the calling thread. The child's pool struct still
+ * counts the parent's workers, and its locks may be held by threads that
+ * do not exist there: without this, the child's first loop would wait
+ * for ever on workers that never check in (a process pool forking a
+ * parent that used pipit). Fresh locks, no workers; they start again at
+ * the child's first loop.
+ */
+static void
+pool_after_fork_in_child(void)
+{
+    pthread_mutex_init(&pool.submit, NULL);
+    pthread_mutex_init(&pool.lock, NULL);
+    pthread_cond_init(&pool.wake, NULL);
+    pool.refork_threads = pool.n_threads;
+    pool.n_threads = 1;
+    pool.job = NULL;
+    atomic_store(&pool.n_sleeping, 0);
+    atomic_store(&pool.quit, false);
+    atomic_store(&pool.reforked, true);
+}
+
 static void
 pool_init(void)
 {
+    pthread_atfork(NULL, NULL, pool_after_fork_in_child);
     (void)start_workers(default_threads());
+}
+
+/*
+ * At exit, and when a program dlclose()s the library, the workers are
+ * stopped and joined: code must not run from an unmapped library, and
+ * leak checkers see no thread left behind. Only when no loop is running:
+ * exit() called from inside a loop, or while another thread runs one,
+ * leaves the workers as they are rather than wait on them.
+ */
+__attribute__((destructor)) static void
+pool_shutdown(void)
+{
+    if (pool.n_threads <= 1 || in_worker ||
+        pthread_mutex_trylock(&pool.submit) != 0)
+        return;
+    stop_workers();
+    pthread_mutex_unlock(&pool.submit);
 }
 
 unsigned
 pipit_pool_threads(void)
 {
     pthread_once(&pool.once, pool_init);
+    if (atomic_load_explicit(&pool.reforked, memory_order_acquire) &&
+        !in_worker) {
+        pthread_mutex_lock(&pool.submit);
+        if (atomic_load(&pool.reforked))
+            (void)start_workers(pool.refork_threads);
+        pthread_mutex_unlock(&pool.submit);
+    }
     return pool.n_threads;
 }
 

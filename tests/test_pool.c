@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The thread pool: loops, reductions, nesting, failures, progress. */
 #include <math.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -301,6 +304,78 @@ test_many_small_loops(void)
     ASSERT_OK(pipit_pool_set_threads(0));
 }
 
+/* How a child process ended: its exit status, or 128 + the signal
+ * (SIGALRM when it hung). */
+static int
+child_status(pid_t pid)
+{
+    int st = 0;
+    if (waitpid(pid, &st, 0) != pid)
+        return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* In a forked child the pool starts its workers again: a loop there
+ * finishes with the same sum instead of waiting for the parent's
+ * workers, which fork did not copy. */
+static void
+test_loops_after_fork(void)
+{
+    const size_t n = 100000;
+    double *v = make_values(n);
+    ASSERT_OK(pipit_pool_set_threads(4));
+    sum_ctx_t ref = { v, 0 };
+    ASSERT_OK(pipit_parallel_reduce(n, 100, sizeof(double), sum_range,
+                                    sum_merge, &ref));
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(20);
+        int bad = 0;
+        for (int i = 0; i < 50; i++) {
+            sum_ctx_t c = { v, 0 };
+            if (pipit_parallel_reduce(n, 100, sizeof(double), sum_range,
+                                      sum_merge, &c) != PIPIT_OK ||
+                c.sum != ref.sum)
+                bad |= 1;
+        }
+        if (pipit_pool_threads() != 4)
+            bad |= 2;
+        _exit(bad);
+    }
+    CU_ASSERT_FATAL(pid > 0);
+    /* 1: a wrong sum, 2: the workers did not come back, 142: a hang */
+    CU_ASSERT_EQUAL(child_status(pid), 0);
+    free(v);
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+static pipit_status_t
+exit_in_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    (void)ctx, (void)hi, (void)worker, (void)acc;
+    if (lo == 5)
+        exit(9);
+    return PIPIT_OK;
+}
+
+/* exit() from inside a loop ends the process: the at-exit shutdown of
+ * the pool must not wait for the loop that is running. */
+static void
+test_exit_inside_loop(void)
+{
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0) {
+        alarm(20);
+        pipit_pool_set_threads(4);
+        pipit_parallel_for(1000, 1, exit_in_piece, NULL);
+        _exit(1);
+    }
+    CU_ASSERT_FATAL(pid > 0);
+    CU_ASSERT_EQUAL(child_status(pid), 9);
+}
+
 const test_case_t test_pool_cases[] = {
     { "parallel sum bit-identical at 1,2,3,7,16 threads",
       test_parallel_sum_bit_identical },
@@ -310,5 +385,7 @@ const test_case_t test_pool_cases[] = {
     { "progress and cancel", test_progress_and_cancel },
     { "resize and PIPIT_NUM_THREADS", test_resize_and_env_default },
     { "many small loops", test_many_small_loops },
+    { "loops after fork", test_loops_after_fork },
+    { "exit inside a loop", test_exit_inside_loop },
     { NULL, NULL },
 };
