@@ -58,13 +58,14 @@ typedef struct {
 } minmax_acc_t;
 
 /* `v < lo ? v : lo` keeps lo when v is NaN, and is what minps does, so
- * the loop vectorises and NaN is skipped. */
-#define MINMAX_ROW(name, T)                                                \
+ * the loop vectorises and NaN is skipped. Integers start from the first
+ * value; floats from +-infinity, so that a leading NaN is skipped too. */
+#define MINMAX_ROW(name, T, LO, HI)                                        \
     static void minmax_##name(const void *row, size_t n, double *mn,       \
                               double *mx)                                  \
     {                                                                      \
         const T *a = row;                                                  \
-        T lo = a[0], hi = a[0];                                            \
+        T lo = LO, hi = HI;                                                \
         for (size_t i = 0; i < n; i++) {                                   \
             lo = a[i] < lo ? a[i] : lo;                                    \
             hi = a[i] > hi ? a[i] : hi;                                    \
@@ -74,33 +75,15 @@ typedef struct {
         if ((double)hi > *mx)                                              \
             *mx = (double)hi;                                              \
     }
-MINMAX_ROW(u8, uint8_t)
-MINMAX_ROW(i8, int8_t)
-MINMAX_ROW(u16, uint16_t)
-MINMAX_ROW(i16, int16_t)
-MINMAX_ROW(u32, uint32_t)
-MINMAX_ROW(i32, int32_t)
+MINMAX_ROW(u8, uint8_t, a[0], a[0])
+MINMAX_ROW(i8, int8_t, a[0], a[0])
+MINMAX_ROW(u16, uint16_t, a[0], a[0])
+MINMAX_ROW(i16, int16_t, a[0], a[0])
+MINMAX_ROW(u32, uint32_t, a[0], a[0])
+MINMAX_ROW(i32, int32_t, a[0], a[0])
+MINMAX_ROW(f32, float, INFINITY, -INFINITY)
+MINMAX_ROW(f64, double, INFINITY, -INFINITY)
 #undef MINMAX_ROW
-
-/* Floats start from +-infinity so that a leading NaN is skipped too. */
-#define MINMAX_FLOAT_ROW(name, T)                                          \
-    static void minmax_##name(const void *row, size_t n, double *mn,       \
-                              double *mx)                                  \
-    {                                                                      \
-        const T *a = row;                                                  \
-        T lo = INFINITY, hi = -INFINITY;                                   \
-        for (size_t i = 0; i < n; i++) {                                   \
-            lo = a[i] < lo ? a[i] : lo;                                    \
-            hi = a[i] > hi ? a[i] : hi;                                    \
-        }                                                                  \
-        if ((double)lo < *mn)                                              \
-            *mn = (double)lo;                                              \
-        if ((double)hi > *mx)                                              \
-            *mx = (double)hi;                                              \
-    }
-MINMAX_FLOAT_ROW(f32, float)
-MINMAX_FLOAT_ROW(f64, double)
-#undef MINMAX_FLOAT_ROW
 
 typedef void (*minmax_fn)(const void *, size_t, double *, double *);
 
