@@ -9,7 +9,8 @@
 static const char *const png_ext[] = { ".png", NULL };
 static const char *const tiff_ext[] = { ".tif", ".tiff", NULL };
 static const char *const mha_ext[] = { ".mha", ".mhd", NULL };
-static const char *const nifti_ext[] = { ".nii", ".nii.gz", NULL };
+static const char *const nifti_ext[] = { ".nii", ".nii.gz", ".hdr", ".hdr.gz",
+                                          ".img", ".img.gz", NULL };
 
 static const pipit_io_format_t formats[] = {
     { "png", png_ext, &pipit__png_reader_class, &pipit__png_writer_class,
@@ -20,7 +21,8 @@ static const pipit_io_format_t formats[] = {
       "MetaImage: .mha, or .mhd with its data file; zlib optional" },
     { "nifti", nifti_ext, &pipit__nifti_reader_class,
       &pipit__nifti_writer_class,
-      "NIfTI-1: .nii, .nii.gz; qform/sform as ITK reads them" },
+      "NIfTI-1/-2: .nii, .nii.gz, .hdr/.img pairs; qform/sform as ITK "
+      "reads them" },
 };
 
 #define N_FORMATS (sizeof formats / sizeof formats[0])
@@ -43,7 +45,7 @@ pipit_io_format_for(const char *path)
                 return &formats[f];
     pipit__error(PIPIT_EUNSUPPORTED,
                  "io: '%s': unknown file type (known: .png .tif .tiff .mha "
-                 ".mhd .nii .nii.gz)", path);
+                 ".mhd .nii .nii.gz .hdr .img)", path);
     return NULL;
 }
 

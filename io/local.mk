@@ -11,4 +11,5 @@ libpipit_internal_la_SOURCES += \
 	io/png.c \
 	io/tiff.c \
 	io/metaimage.c \
-	io/nifti.c
+	io/nifti.c \
+	io/nifti_header.c io/nifti_impl.h
