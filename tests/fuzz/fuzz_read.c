@@ -22,14 +22,19 @@ fuzz_path(const char *ext)
     return path;
 }
 
-void
-fuzz_read(const char *path, const uint8_t *data, size_t size)
+bool
+fuzz_write(const char *path, const uint8_t *data, size_t size)
 {
     FILE *f = fopen(path, "wb");
     if (f == NULL)
-        return;
-    fwrite(data, 1, size, f);
-    fclose(f);
+        return false;
+    bool ok = fwrite(data, 1, size, f) == size;
+    return fclose(f) == 0 && ok;
+}
+
+void
+fuzz_read_back(const char *path)
+{
     pipit_image_t *img = NULL;
     if (pipit_image_read(path, &img) == PIPIT_OK) {
         const unsigned char *px = pipit_image_data(img);
@@ -41,5 +46,12 @@ fuzz_read(const char *path, const uint8_t *data, size_t size)
         pipit_fuzz_sum = sum;
     }
     pipit_image_unref(img);
+}
+
+void
+fuzz_read(const char *path, const uint8_t *data, size_t size)
+{
+    if (fuzz_write(path, data, size))
+        fuzz_read_back(path);
     unlink(path);
 }

@@ -7,6 +7,7 @@
 #ifndef PIPIT_FUZZ_READ_H
 #define PIPIT_FUZZ_READ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,8 +17,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
  * first call also caps what a lying header can make a reader allocate. */
 const char *fuzz_path(const char *ext);
 
-/* Writes the input to path, reads it back and touches every pixel so
- * that the sanitizers see any bad fill; the file is removed after. */
+/* Writes size bytes of data to path: false if it could not. */
+bool fuzz_write(const char *path, const uint8_t *data, size_t size);
+
+/* Reads path and touches every pixel, so that the sanitizers see any bad
+ * fill. Any status is fine. */
+void fuzz_read_back(const char *path);
+
+/* fuzz_write, fuzz_read_back, and the file removed. */
 void fuzz_read(const char *path, const uint8_t *data, size_t size);
 
 #endif
