@@ -353,6 +353,17 @@ finish(job_t *job, const failure_t *failures, unsigned n_failures)
     return first->st;
 }
 
+/* A child forked from inside a piece (on the calling thread) comes back
+ * to a loop whose other pieces went to workers it does not have: those
+ * pieces are lost, so the loop fails instead of waiting for ever. The
+ * child's pool was reset after the fork: its lock is free already. */
+static pipit_status_t
+forked_inside(void)
+{
+    return pipit__error(PIPIT_ESTATE, "pool: the process forked inside a "
+                        "parallel loop; the child cannot finish it");
+}
+
 static pipit_status_t
 run_inline(job_t *job)
 {
@@ -407,6 +418,8 @@ pipit__pool_run(size_t n, pipit__piece_run_fn run, void *ctx,
             poll_progress(&job, &reported);
         if (spins < 4096)
             cpu_relax();
+        else if (atomic_load(&pool.reforked))
+            return forked_inside(); /* the workers are gone: no wait */
         else
             sched_yield(); /* a worker may be descheduled: let it run */
     }

@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -304,6 +305,20 @@ test_many_small_loops(void)
     ASSERT_OK(pipit_pool_set_threads(0));
 }
 
+/* ThreadSanitizer does not support fork() in a process with threads
+ * running (its own locks may be held by them): the tests that fork are
+ * left to the plain and address-sanitizer runs. */
+#if defined(__SANITIZE_THREAD__)
+#define UNDER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define UNDER_TSAN 1
+#endif
+#endif
+#ifndef UNDER_TSAN
+#define UNDER_TSAN 0
+#endif
+
 /* How a child process ended: its exit status, or 128 + the signal
  * (SIGALRM when it hung). */
 static int
@@ -321,6 +336,8 @@ child_status(pid_t pid)
 static void
 test_loops_after_fork(void)
 {
+    if (UNDER_TSAN)
+        return;
     const size_t n = 100000;
     double *v = make_values(n);
     ASSERT_OK(pipit_pool_set_threads(4));
@@ -364,6 +381,8 @@ exit_in_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
 static void
 test_exit_inside_loop(void)
 {
+    if (UNDER_TSAN)
+        return;
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0) {
@@ -374,6 +393,53 @@ test_exit_inside_loop(void)
     }
     CU_ASSERT_FATAL(pid > 0);
     CU_ASSERT_EQUAL(child_status(pid), 9);
+}
+
+static atomic_int forks;
+
+/* Forks once, from the calling thread (worker 0): the child returns to
+ * a loop whose other pieces belong to workers it does not have. */
+static pipit_status_t
+fork_in_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    (void)hi, (void)acc;
+    pid_t *child = ctx;
+    if (worker == 0 && lo >= 100 && atomic_fetch_add(&forks, 1) == 0) {
+        pid_t pid = fork();
+        if (pid == 0)
+            alarm(20);
+        else
+            *child = pid;
+    }
+    return PIPIT_OK;
+}
+
+/* A child forked inside a loop gets an error for that loop, not a hang;
+ * the parent's loop finishes as usual, and the child's next loop works. */
+static void
+test_fork_inside_loop(void)
+{
+    if (UNDER_TSAN)
+        return;
+    ASSERT_OK(pipit_pool_set_threads(4));
+    atomic_store(&forks, 0);
+    pid_t child = 0;
+    fflush(NULL);
+    pipit_status_t st = pipit_parallel_for(100000, 1, fork_in_piece, &child);
+    if (child == 0) {
+        /* the child */
+        bool ok = st == PIPIT_ESTATE &&
+                  strstr(pipit_error_message(), "forked") != NULL;
+        const size_t n = 1000;
+        double *v = make_values(n);
+        sum_ctx_t c = { v, 0 };
+        ok = ok && pipit_parallel_reduce(n, 10, sizeof(double), sum_range,
+                                         sum_merge, &c) == PIPIT_OK;
+        _exit(ok ? 0 : 1);
+    }
+    ASSERT_OK(st);
+    CU_ASSERT_EQUAL(child_status(child), 0);
+    ASSERT_OK(pipit_pool_set_threads(0));
 }
 
 const test_case_t test_pool_cases[] = {
@@ -387,5 +453,6 @@ const test_case_t test_pool_cases[] = {
     { "many small loops", test_many_small_loops },
     { "loops after fork", test_loops_after_fork },
     { "exit inside a loop", test_exit_inside_loop },
+    { "fork inside a loop", test_fork_inside_loop },
     { NULL, NULL },
 };
