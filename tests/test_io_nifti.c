@@ -72,6 +72,25 @@ write_nii(const char *name, const hdr_t *h, const void *vox, size_t n)
 
 /* ---- tests --------------------------------------------------------------- */
 
+/* The round trips' geometry: float-exact values (NIfTI-1 stores floats),
+ * a direction that swaps and flips axes. */
+static void
+set_test_geometry(pipit_image_t *img)
+{
+    const double spacing[4] = { 0.5, 2.25, 3, 1.5 };
+    const double origin[4] = { -12.5, 3.75, 100, 0 };
+    unsigned dim = pipit_image_dim(img);
+    double dir[16] = { 0 };
+    /* axis 0 along -y, axis 1 along +x, axis 2 along -z */
+    dir[0 * dim + 1] = 1.0;
+    dir[1 * dim + 0] = -1.0;
+    for (unsigned d = 2; d < dim; d++)
+        dir[d * dim + d] = d == 2 ? -1.0 : 1.0;
+    ASSERT_OK(pipit_image_set_spacing(img, spacing));
+    ASSERT_OK(pipit_image_set_origin(img, origin));
+    ASSERT_OK(pipit_image_set_direction(img, dir));
+}
+
 static void
 test_round_trips(void)
 {
@@ -79,9 +98,6 @@ test_round_trips(void)
         { 1, 1, 1, 1 }, { 7, 5, 1, 1 }, { 5, 3, 4, 1 }, { 3, 2, 2, 3 }
     };
     static const unsigned dims[] = { 2, 2, 3, 4 };
-    /* float-exact geometry: NIfTI stores floats */
-    const double spacing[4] = { 0.5, 2.25, 3, 1.5 };
-    const double origin[4] = { -12.5, 3.75, 100, 0 };
     int cases = 0;
     for (int t = 0; t < PIPIT_PIXEL_TYPE_COUNT; t++)
         for (unsigned k = 0; k < 4; k++)
@@ -91,15 +107,7 @@ test_round_trips(void)
                     pipit_image_t *img =
                         io_pattern(dim, sizes[k], (pipit_pixel_type_t)t, nc,
                                    k + 3 * nc);
-                    double dir[16] = { 0 };
-                    /* axis 0 along -y, axis 1 along +x, axis 2 along -z */
-                    dir[0 * dim + 1] = 1.0;
-                    dir[1 * dim + 0] = -1.0;
-                    for (unsigned d = 2; d < dim; d++)
-                        dir[d * dim + d] = d == 2 ? -1.0 : 1.0;
-                    ASSERT_OK(pipit_image_set_spacing(img, spacing));
-                    ASSERT_OK(pipit_image_set_origin(img, origin));
-                    ASSERT_OK(pipit_image_set_direction(img, dir));
+                    set_test_geometry(img);
                     char name[64];
                     snprintf(name, sizeof name, "rt_%d_%u_%u.%s", t, k, nc,
                              gz ? "nii.gz" : "nii");
@@ -360,24 +368,6 @@ test_region(void)
 
 /* ---- .hdr/.img pairs --------------------------------------------------- */
 
-/* The geometry test_round_trips uses: float-exact values, a direction
- * that swaps and flips axes. */
-static void
-set_test_geometry(pipit_image_t *img)
-{
-    const double spacing[4] = { 0.5, 2.25, 3, 1.5 };
-    const double origin[4] = { -12.5, 3.75, 100, 0 };
-    unsigned dim = pipit_image_dim(img);
-    double dir[16] = { 0 };
-    /* axis 0 along -y, axis 1 along +x, axis 2 along -z */
-    dir[0 * dim + 1] = 1.0;
-    dir[1 * dim + 0] = -1.0;
-    for (unsigned d = 2; d < dim; d++)
-        dir[d * dim + d] = d == 2 ? -1.0 : 1.0;
-    ASSERT_OK(pipit_image_set_spacing(img, spacing));
-    ASSERT_OK(pipit_image_set_origin(img, origin));
-    ASSERT_OK(pipit_image_set_direction(img, dir));
-}
 
 static size_t
 file_size(const char *path)
