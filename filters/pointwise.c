@@ -300,7 +300,7 @@ pipit__check_scalar(const pipit_node_t *n, unsigned i)
 void
 pipit__output_share_input(pipit_node_t *n, unsigned o, unsigned i)
 {
-    pipit_image_t *out = n->outputs[o];
+    pipit_image_t *out = pipit__output(n, o);
     const pipit_image_t *in = pipit__input(n, i);
     pipit_buffer_t *b = pipit_buffer_ref(in->buffer);
     /* The executor allocated the output; it was never written. */

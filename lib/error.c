@@ -2,6 +2,7 @@
 /* The per-thread error message and the log callback. */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -121,6 +122,9 @@ static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
 static pipit_log_fn log_fn;
 static void *log_user;
 static pipit_log_level_t log_max = PIPIT_LOG_WARNING;
+/* The most verbose level a handler takes, -1 without one: read without
+ * the lock so that a trace point costs one load when nobody listens. */
+static atomic_int log_enabled_max = -1;
 
 void
 pipit_log_set_handler(pipit_log_fn fn, void *user, pipit_log_level_t max_level)
@@ -129,7 +133,16 @@ pipit_log_set_handler(pipit_log_fn fn, void *user, pipit_log_level_t max_level)
     log_fn = fn;
     log_user = user;
     log_max = max_level;
+    atomic_store_explicit(&log_enabled_max, fn != NULL ? (int)max_level : -1,
+                          memory_order_relaxed);
     pthread_mutex_unlock(&log_lock);
+}
+
+bool
+pipit__log_enabled(pipit_log_level_t level)
+{
+    return (int)level <=
+           atomic_load_explicit(&log_enabled_max, memory_order_relaxed);
 }
 
 void

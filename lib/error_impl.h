@@ -23,6 +23,8 @@ void pipit__error_prefix(const char *fmt, ...) PIPIT_PRINTF(1, 2);
 void pipit__error_save(char *buf, size_t size);
 void pipit__error_restore(pipit_status_t st, const char *msg);
 
+/** True when a log handler takes lines of this level (cheap). */
+bool pipit__log_enabled(pipit_log_level_t level);
 void pipit__log(pipit_log_level_t level, const char *fmt, ...)
     PIPIT_PRINTF(2, 3);
 

@@ -124,7 +124,7 @@ image_alloc(unsigned dim, const size_t *size, pipit_pixel_type_t type,
     pipit_image_t *img = pipit__calloc(1, sizeof *img);
     if (img == NULL)
         return NULL;
-    pipit__object_init(&img->obj);
+    pipit__object_init_data(&img->obj, PIPIT_DATA_IMAGE);
     img->dim = dim;
     img->type = type;
     img->components = components;
@@ -225,7 +225,7 @@ image_clone_header(const pipit_image_t *src)
     if (img == NULL)
         return NULL;
     *img = *src;
-    pipit__object_init(&img->obj);
+    pipit__object_init_data(&img->obj, PIPIT_DATA_IMAGE);
     img->buffer = NULL;
     img->data = NULL;
     img->info_time = img->data_time = pipit__time_next();
@@ -596,7 +596,7 @@ pipit_image_set_value(pipit_image_t *img, const size_t *index, unsigned c,
 /* ---- for pipelines ----------------------------------------------- */
 
 pipit_status_t
-pipit__image_set_shape(pipit_image_t *img, unsigned dim, const size_t *size,
+pipit_image_set_shape(pipit_image_t *img, unsigned dim, const size_t *size,
                        pipit_pixel_type_t type, unsigned components)
 {
     pipit_status_t st = check_shape(dim, size, type, components, NULL);
@@ -653,4 +653,10 @@ pipit__image_release(pipit_image_t *img)
 {
     pipit_region_t empty = { { 0 }, { 0 } };
     attach(img, NULL, &empty);
+}
+
+void *
+pipit_image_row(const pipit_image_t *img, size_t y, size_t z)
+{
+    return pipit__row(img, y, z, img->buffered.lo[3]);
 }

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include <pipit/data.h>
 #include <pipit/image.h>
 
 #include "object_impl.h"
@@ -47,7 +48,8 @@ uint64_t pipit__time_now(void);
  * origin 0, identity only when dim changes); drops the pixels when the
  * shape or type changed. For information passes.
  */
-pipit_status_t pipit__image_set_shape(pipit_image_t *img, unsigned dim,
+PIPIT_API pipit_status_t pipit_image_set_shape(pipit_image_t *img,
+                                               unsigned dim,
                                       const size_t *size,
                                       pipit_pixel_type_t type,
                                       unsigned components);
@@ -59,6 +61,8 @@ pipit_status_t pipit__image_set_shape(pipit_image_t *img, unsigned dim,
  */
 pipit_status_t pipit__image_allocate(pipit_image_t *img,
                                      const pipit_region_t *r, bool zero);
+
+#define pipit__image_set_shape pipit_image_set_shape
 
 /** Drops the pixels (buffered region becomes empty). */
 void pipit__image_release(pipit_image_t *img);

@@ -6,6 +6,9 @@ pipitinclude_HEADERS += \
 	lib/pipit/image.h \
 	lib/pipit/pool.h \
 	lib/pipit/node.h \
+	lib/pipit/node_class.h \
+	lib/pipit/data.h \
+	lib/pipit/object.h \
 	lib/pipit/params.h \
 	lib/pipit/transform.h \
 	lib/pipit/interpolator.h
@@ -22,7 +25,8 @@ noinst_HEADERS += \
 	lib/bspline_impl.h \
 	lib/transform_impl.h \
 	lib/interpolator_impl.h \
-	lib/node_update_impl.h
+	lib/node_update_impl.h \
+	lib/data_impl.h
 
 libpipit_internal_la_SOURCES += \
 	lib/error.c \
@@ -36,6 +40,8 @@ libpipit_internal_la_SOURCES += \
 	lib/pool_loops.c \
 	lib/node.c \
 	lib/node_update.c \
+	lib/node_graph.c \
+	lib/data.c \
 	lib/node_settings.c \
 	lib/node_helpers.c \
 	lib/stream.c \

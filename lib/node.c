@@ -1,14 +1,27 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Nodes and the three-pass update protocol (DESIGN.md, "Nodes and the
- * update protocol"). Settings live in node_settings.c, helpers for node
- * authors in node_helpers.c, the streaming sink in stream.c.
+ * Nodes: lifetime, ports and their connections. The update protocol is
+ * in node_update.c and node_graph.c, settings in node_settings.c,
+ * helpers for node authors in node_helpers.c.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "node_impl.h"
 #include "node_update_impl.h"
-#include "pool_impl.h"
+
+static pipit_data_t *
+new_output(pipit_data_kind_t kind)
+{
+    switch (kind) {
+    case PIPIT_DATA_IMAGE:
+        return PIPIT_DATA(pipit__image_new_empty());
+    case PIPIT_DATA_TABLE:
+        return PIPIT_DATA(pipit_table_new());
+    default:
+        return NULL; /* transforms and maps: the node sets them */
+    }
+}
 
 pipit_node_t *
 pipit_node_new(const pipit_node_class_t *c)
@@ -18,15 +31,23 @@ pipit_node_new(const pipit_node_class_t *c)
     PIPIT_CHECK_ARG_NULL(c->n_inputs <= PIPIT_NODE_MAX_INPUTS &&
                          c->n_outputs <= PIPIT_NODE_MAX_OUTPUTS);
     PIPIT_CHECK_ARG_NULL((c->generate != NULL) != (c->threaded != NULL));
+    for (unsigned i = 0; i < PIPIT_NODE_MAX_INPUTS; i++)
+        PIPIT_CHECK_ARG_NULL(c->input_kinds[i] < PIPIT_DATA_KIND_COUNT);
+    for (unsigned o = 0; o < PIPIT_NODE_MAX_OUTPUTS; o++)
+        PIPIT_CHECK_ARG_NULL(c->output_kinds[o] < PIPIT_DATA_KIND_COUNT);
     pipit_node_t *n = pipit__calloc(1, c->size);
     if (n == NULL)
         return NULL;
     pipit__object_init(&n->obj);
+    atomic_init(&n->owner, NULL);
     n->klass = c;
     n->mtime = pipit__time_next();
-    for (unsigned o = 0; o < c->n_outputs; o++)
-        if ((n->outputs[o] = pipit__image_new_empty()) == NULL)
+    for (unsigned o = 0; o < c->n_outputs; o++) {
+        pipit_data_kind_t k = (pipit_data_kind_t)c->output_kinds[o];
+        if ((n->outputs[o] = new_output(k)) == NULL &&
+            (k == PIPIT_DATA_IMAGE || k == PIPIT_DATA_TABLE))
             goto fail;
+    }
     if (pipit__node_apply_defaults(n) != PIPIT_OK)
         goto fail;
     if (c->init != NULL && c->init(n) != PIPIT_OK)
@@ -55,25 +76,52 @@ pipit_node_unref(pipit_node_t *n)
     pipit__node_free_settings(n);
     for (unsigned i = 0; i < PIPIT_NODE_MAX_INPUTS; i++) {
         pipit_node_unref(n->inputs[i].node);
-        pipit_image_unref(n->inputs[i].image);
+        pipit_data_unref(n->inputs[i].data);
     }
     for (unsigned o = 0; o < PIPIT_NODE_MAX_OUTPUTS; o++)
-        pipit_image_unref(n->outputs[o]);
+        pipit_data_unref(n->outputs[o]);
+    pipit__graph_free(n->graph);
     pipit__free(n);
 }
 
-const char *pipit_node_name(const pipit_node_t *n) { return n->klass->name; }
-const pipit_node_class_t *pipit_node_get_class(const pipit_node_t *n)
+const char *
+pipit_node_name(const pipit_node_t *n)
 {
-    return n->klass;
+    return n != NULL ? n->klass->name : "(no node)";
 }
-unsigned pipit_node_n_inputs(const pipit_node_t *n)
+
+const pipit_node_class_t *
+pipit_node_get_class(const pipit_node_t *n)
 {
-    return n->klass->n_inputs;
+    return n != NULL ? n->klass : NULL;
 }
-unsigned pipit_node_n_outputs(const pipit_node_t *n)
+
+unsigned
+pipit_node_n_inputs(const pipit_node_t *n)
 {
-    return n->klass->n_outputs;
+    return n != NULL ? n->klass->n_inputs : 0;
+}
+
+unsigned
+pipit_node_n_outputs(const pipit_node_t *n)
+{
+    return n != NULL ? n->klass->n_outputs : 0;
+}
+
+pipit_data_kind_t
+pipit_node_input_kind(const pipit_node_t *n, unsigned i)
+{
+    return n != NULL && i < n->klass->n_inputs
+               ? (pipit_data_kind_t)n->klass->input_kinds[i]
+               : PIPIT_DATA_KIND_COUNT;
+}
+
+pipit_data_kind_t
+pipit_node_output_kind(const pipit_node_t *n, unsigned o)
+{
+    return n != NULL && o < n->klass->n_outputs
+               ? (pipit_data_kind_t)n->klass->output_kinds[o]
+               : PIPIT_DATA_KIND_COUNT;
 }
 
 void
@@ -83,16 +131,85 @@ pipit_node_modified(pipit_node_t *n)
         n->mtime = pipit__time_next();
 }
 
-pipit_image_t *
-pipit_node_get_output(pipit_node_t *n, unsigned i)
+/* ---- outputs ----------------------------------------------------- */
+
+static pipit_status_t
+check_output(const pipit_node_t *n, unsigned o, pipit_data_kind_t want)
 {
-    if (n == NULL || i >= n->klass->n_outputs) {
-        pipit__error(PIPIT_EINVAL, "%s: no output %u",
-                     n != NULL ? n->klass->name : "node", i);
-        return NULL;
-    }
-    return n->outputs[i];
+    PIPIT_CHECK_ARG(n != NULL);
+    if (o >= n->klass->n_outputs)
+        return pipit__error(PIPIT_EINVAL, "%s: no output %u (it has %u)",
+                            n->klass->name, o, n->klass->n_outputs);
+    pipit_data_kind_t k = (pipit_data_kind_t)n->klass->output_kinds[o];
+    if (want != PIPIT_DATA_KIND_COUNT && k != want)
+        return pipit__error(PIPIT_EINVAL, "%s: output %u is a %s, not a %s",
+                            n->klass->name, o, pipit_data_kind_name(k),
+                            pipit_data_kind_name(want));
+    return PIPIT_OK;
 }
+
+pipit_data_t *
+pipit_node_get_output_data(pipit_node_t *n, unsigned o)
+{
+    return check_output(n, o, PIPIT_DATA_KIND_COUNT) == PIPIT_OK
+               ? n->outputs[o]
+               : NULL;
+}
+
+pipit_image_t *
+pipit_node_get_output(pipit_node_t *n, unsigned o)
+{
+    return check_output(n, o, PIPIT_DATA_IMAGE) == PIPIT_OK
+               ? pipit_data_image(n->outputs[o])
+               : NULL;
+}
+
+pipit_transform_t *
+pipit_node_get_output_transform(pipit_node_t *n, unsigned o)
+{
+    return check_output(n, o, PIPIT_DATA_TRANSFORM) == PIPIT_OK
+               ? pipit_data_transform(n->outputs[o])
+               : NULL;
+}
+
+pipit_params_list_t *
+pipit_node_get_output_params(pipit_node_t *n, unsigned o)
+{
+    return check_output(n, o, PIPIT_DATA_PARAMS) == PIPIT_OK
+               ? pipit_data_params(n->outputs[o])
+               : NULL;
+}
+
+pipit_table_t *
+pipit_node_get_output_table(pipit_node_t *n, unsigned o)
+{
+    return check_output(n, o, PIPIT_DATA_TABLE) == PIPIT_OK
+               ? pipit_data_table(n->outputs[o])
+               : NULL;
+}
+
+pipit_status_t
+pipit_node_set_output(pipit_node_t *n, unsigned o, pipit_data_t *d)
+{
+    PIPIT_CHECK_ARG(n != NULL);
+    pipit_data_kind_t want = n->klass->output_kinds[o % PIPIT_NODE_MAX_OUTPUTS];
+    pipit_status_t st = check_output(n, o, PIPIT_DATA_KIND_COUNT);
+    if (st != PIPIT_OK)
+        return st;
+    if (d != NULL && pipit_data_kind(d) != want)
+        return pipit__error(PIPIT_EINVAL, "%s: output %u is a %s, not a %s",
+                            n->klass->name, o, pipit_data_kind_name(want),
+                            pipit_data_kind_name(pipit_data_kind(d)));
+    if (d == NULL && want == PIPIT_DATA_IMAGE)
+        return pipit__error(PIPIT_EINVAL, "%s: image output %u cannot be "
+                            "emptied", n->klass->name, o);
+    pipit_data_t *old = n->outputs[o];
+    n->outputs[o] = pipit_data_ref(d);
+    pipit_data_unref(old);
+    return PIPIT_OK;
+}
+
+/* ---- inputs ------------------------------------------------------ */
 
 /* True when `target` is n or lies upstream of n. */
 static bool
@@ -107,25 +224,36 @@ reaches(const pipit_node_t *n, const pipit_node_t *target)
 }
 
 static pipit_status_t
-check_input_slot(const pipit_node_t *n, unsigned i)
+check_input(const pipit_node_t *n, unsigned i, pipit_data_kind_t kind,
+            const char *what)
 {
     PIPIT_CHECK_ARG(n != NULL);
     if (i >= n->klass->n_inputs)
         return pipit__error(PIPIT_EINVAL, "%s: no input %u (it has %u)",
                             n->klass->name, i, n->klass->n_inputs);
+    pipit_data_kind_t want = (pipit_data_kind_t)n->klass->input_kinds[i];
+    if (kind != PIPIT_DATA_KIND_COUNT && kind != want)
+        return pipit__error(PIPIT_EINVAL,
+                            "%s: input %u takes a %s, but %s is a %s",
+                            n->klass->name, i, pipit_data_kind_name(want),
+                            what, pipit_data_kind_name(kind));
     return PIPIT_OK;
 }
 
+/* Connecting what is already connected changes nothing, so the next
+ * update does not run again. */
 static void
 replace_input(pipit_node_t *n, unsigned i, pipit_node_t *up, unsigned output,
-              pipit_image_t *img)
+              pipit_data_t *d)
 {
-    pipit__input_t old = n->inputs[i];
+    pipit__port_t old = n->inputs[i];
+    if (old.node == up && old.data == d && (up == NULL || old.output == output))
+        return;
     n->inputs[i].node = pipit_node_ref(up);
     n->inputs[i].output = output;
-    n->inputs[i].image = pipit_image_ref(img);
+    n->inputs[i].data = pipit_data_ref(d);
     pipit_node_unref(old.node);
-    pipit_image_unref(old.image);
+    pipit_data_unref(old.data);
     n->mtime = pipit__time_next();
 }
 
@@ -133,181 +261,79 @@ pipit_status_t
 pipit_node_set_input(pipit_node_t *n, unsigned i, pipit_node_t *up,
                      unsigned output)
 {
-    pipit_status_t st = check_input_slot(n, i);
+    pipit_status_t st = check_input(n, i, PIPIT_DATA_KIND_COUNT, NULL);
     if (st != PIPIT_OK)
         return st;
-    if (up != NULL && output >= up->klass->n_outputs)
-        return pipit__error(PIPIT_EINVAL, "%s: input %u: %s has no output %u",
-                            n->klass->name, i, up->klass->name, output);
-    if (up != NULL && reaches(up, n))
-        return pipit__error(PIPIT_EINVAL,
-                            "%s: input %u: connecting %s would make a cycle",
-                            n->klass->name, i, up->klass->name);
+    if (up != NULL) {
+        if (output >= up->klass->n_outputs)
+            return pipit__error(PIPIT_EINVAL,
+                                "%s: input %u: %s has no output %u",
+                                n->klass->name, i, up->klass->name, output);
+        char what[160];
+        snprintf(what, sizeof what, "output %u of %s", output,
+                 up->klass->name);
+        st = check_input(n, i, (pipit_data_kind_t)up->klass->output_kinds[output],
+                         what);
+        if (st != PIPIT_OK)
+            return st;
+        if (reaches(up, n))
+            return pipit__error(PIPIT_EINVAL,
+                                "%s: input %u: connecting %s would make a "
+                                "cycle",
+                                n->klass->name, i, up->klass->name);
+    }
     replace_input(n, i, up, output, NULL);
+    return PIPIT_OK;
+}
+
+pipit_status_t
+pipit_node_set_input_data(pipit_node_t *n, unsigned i, pipit_data_t *d)
+{
+    pipit_status_t st =
+        check_input(n, i, d != NULL ? pipit_data_kind(d) : PIPIT_DATA_KIND_COUNT,
+                    "the object given");
+    if (st != PIPIT_OK)
+        return st;
+    replace_input(n, i, NULL, 0, d);
     return PIPIT_OK;
 }
 
 pipit_status_t
 pipit_node_set_input_image(pipit_node_t *n, unsigned i, pipit_image_t *img)
 {
-    pipit_status_t st = check_input_slot(n, i);
-    if (st != PIPIT_OK)
-        return st;
-    replace_input(n, i, NULL, 0, img);
-    return PIPIT_OK;
+    return pipit_node_set_input_data(n, i, PIPIT_DATA(img));
+}
+
+pipit_status_t
+pipit_node_set_input_transform(pipit_node_t *n, unsigned i,
+                               pipit_transform_t *t)
+{
+    return pipit_node_set_input_data(n, i, PIPIT_DATA(t));
+}
+
+pipit_status_t
+pipit_node_set_input_params(pipit_node_t *n, unsigned i, pipit_params_t *map)
+{
+    pipit_status_t st = check_input(n, i, PIPIT_DATA_PARAMS, "a parameter map");
+    if (st != PIPIT_OK || map == NULL)
+        return st != PIPIT_OK ? st : pipit_node_set_input_data(n, i, NULL);
+    pipit_params_list_t *l = pipit_data_params(n->inputs[i].data);
+    if (l != NULL && pipit_params_list_count(l) == 1 &&
+        pipit_params_list_get(l, 0) == map)
+        return PIPIT_OK; /* connected already: nothing changes */
+    if ((l = pipit_params_list_new()) == NULL)
+        return PIPIT_ENOMEM;
+    if ((st = pipit_params_list_append(l, map)) == PIPIT_OK)
+        st = pipit_node_set_input_data(n, i, PIPIT_DATA(l));
+    pipit_params_list_unref(l);
+    return st;
 }
 
 void
 pipit_node_set_progress(pipit_node_t *n, pipit_progress_fn fn, void *user)
 {
+    if (n == NULL)
+        return;
     n->progress = fn;
     n->progress_user = user;
 }
-
-/* ---- pass 1: information ---------------------------------------- */
-
-static uint64_t
-max_u64(uint64_t a, uint64_t b)
-{
-    return a > b ? a : b;
-}
-
-pipit_status_t
-pipit__info_pass(pipit_node_t *n)
-{
-    const pipit_node_class_t *c = n->klass;
-    uint64_t newest = n->mtime;
-    size_t upstream = 1;
-    for (unsigned i = 0; i < c->n_inputs; i++) {
-        pipit__input_t *in = &n->inputs[i];
-        if (in->node != NULL) {
-            pipit_status_t st = pipit__info_pass(in->node);
-            if (st != PIPIT_OK)
-                return st;
-            newest = max_u64(newest, in->node->pipeline_mtime);
-            upstream += in->node->n_upstream;
-        } else if (in->image != NULL) {
-            newest = max_u64(newest, max_u64(in->image->info_time,
-                                             in->image->data_time));
-        } else if (!(c->optional_inputs & (1u << i))) {
-            return pipit__error(PIPIT_ESTATE, "%s: input %u is not connected",
-                                c->name, i);
-        }
-    }
-    n->pipeline_mtime = newest;
-    n->n_upstream = upstream;
-    if (n->info_valid && newest <= n->info_time)
-        return PIPIT_OK;
-    n->info_valid = false;
-    pipit_status_t st = c->information(n);
-    if (st != PIPIT_OK)
-        return st;
-    n->info_valid = true;
-    n->info_time = pipit__time_next();
-    return PIPIT_OK;
-}
-
-pipit_status_t
-pipit_node_update_information(pipit_node_t *n)
-{
-    PIPIT_CHECK_ARG(n != NULL);
-    return pipit__info_pass(n);
-}
-
-/* ---- pass 2 and 3: requested regions and data -------------------- */
-
-static pipit_status_t
-default_request(const pipit_node_t *n, unsigned i, const pipit_region_t *asked,
-                pipit_region_t *needed)
-{
-    const pipit_image_t *in = pipit__input(n, i);
-    pipit_region_t whole = pipit_image_largest_region(in);
-    bool same_size = n->klass->n_outputs > 0 && in->dim == n->outputs[0]->dim;
-    for (unsigned d = 0; same_size && d < in->dim; d++)
-        same_size = in->size[d] == n->outputs[0]->size[d];
-    *needed = same_size ? pipit_region_intersect(asked, &whole) : whole;
-    return PIPIT_OK;
-}
-
-/* The region every output is asked for, as one box (outputs of one node
- * share a grid in all our classes; the union is safe when they do not). */
-static pipit_region_t
-asked_region(const pipit_node_t *n)
-{
-    pipit_region_t r = n->requested[0];
-    for (unsigned o = 1; o < n->klass->n_outputs; o++)
-        r = pipit_region_union(&r, &n->requested[o]);
-    return r;
-}
-
-/* Asks input i for region r and brings it up to date. */
-static pipit_status_t
-pull_input(pipit_node_t *n, unsigned i, const pipit_region_t *r,
-           struct pipit__update *u)
-{
-    pipit__input_t *in = &n->inputs[i];
-    n->input_region[i] = *r;
-    if (in->node != NULL) {
-        pipit_node_t *up = in->node;
-        for (unsigned o = 0; o < up->klass->n_outputs; o++) {
-            pipit_region_t whole =
-                pipit_image_largest_region(up->outputs[o]);
-            up->requested[o] = pipit_region_intersect(r, &whole);
-        }
-        return pipit__data_pass(up, u);
-    }
-    if (in->image != NULL &&
-        !pipit_region_contains(&in->image->buffered, r))
-        return pipit__error(PIPIT_ESTATE,
-                            "%s: input image %u does not hold the pixels "
-                            "asked for",
-                            n->klass->name, i);
-    return PIPIT_OK;
-}
-
-static bool
-outputs_hold_request(const pipit_node_t *n)
-{
-    for (unsigned o = 0; o < n->klass->n_outputs; o++) {
-        const pipit_image_t *img = n->outputs[o];
-        if (img->data == NULL && !pipit_region_is_empty(&n->requested[o]))
-            return false;
-        if (!pipit_region_contains(&img->buffered, &n->requested[o]))
-            return false;
-    }
-    return true;
-}
-
-pipit_status_t
-pipit__data_pass(pipit_node_t *n, struct pipit__update *u)
-{
-    const pipit_node_class_t *c = n->klass;
-    if (n->busy)
-        return pipit__error(PIPIT_ESTATE, "%s: node updated while already "
-                                          "updating (a cycle?)",
-                            c->name);
-    bool sink = c->n_outputs == 0;
-    /* Sinks pull their inputs piece by piece from generate. */
-    if (!sink) {
-        pipit_region_t asked = asked_region(n);
-        for (unsigned i = 0; i < c->n_inputs; i++) {
-            if (pipit__input(n, i) == NULL)
-                continue;
-            pipit_region_t need;
-            pipit_status_t st =
-                c->request != NULL ? c->request(n, i, &asked, &need)
-                                   : default_request(n, i, &asked, &need);
-            if (st == PIPIT_OK)
-                st = pull_input(n, i, &need, u);
-            if (st != PIPIT_OK)
-                return st;
-        }
-    }
-    if (n->data_valid && n->pipeline_mtime <= n->data_time &&
-        outputs_hold_request(n)) {
-        u->done++;
-        return PIPIT_OK;
-    }
-    return pipit__execute(n, u);
-}
-

@@ -5,11 +5,11 @@
 #include "node_impl.h"
 
 pipit_status_t
-pipit__information_as(pipit_node_t *n, pipit_pixel_type_t t,
+pipit_node_information_as(pipit_node_t *n, pipit_pixel_type_t t,
                       unsigned components)
 {
     const pipit_image_t *in = pipit__input(n, 0);
-    pipit_image_t *out = n->outputs[0];
+    pipit_image_t *out = pipit__output(n, 0);
     pipit_status_t st =
         pipit__image_set_shape(out, in->dim, in->size, t, components);
     if (st == PIPIT_OK)
@@ -18,20 +18,20 @@ pipit__information_as(pipit_node_t *n, pipit_pixel_type_t t,
 }
 
 pipit_status_t
-pipit__information_same(pipit_node_t *n)
+pipit_node_information_same(pipit_node_t *n)
 {
     const pipit_image_t *in = pipit__input(n, 0);
-    return pipit__information_as(n, in->type, in->components);
+    return pipit_node_information_as(n, in->type, in->components);
 }
 
 pipit_status_t
-pipit__information_mask(pipit_node_t *n)
+pipit_node_information_mask(pipit_node_t *n)
 {
-    return pipit__information_as(n, PIPIT_U8, 1);
+    return pipit_node_information_as(n, PIPIT_U8, 1);
 }
 
 pipit_status_t
-pipit__request_all(pipit_node_t *n, unsigned input,
+pipit_node_request_all(pipit_node_t *n, unsigned input,
                    const pipit_region_t *asked, pipit_region_t *needed)
 {
     (void)asked;
@@ -40,7 +40,7 @@ pipit__request_all(pipit_node_t *n, unsigned input,
 }
 
 pipit_status_t
-pipit__node_error(const pipit_node_t *n, pipit_status_t st, const char *fmt,
+pipit_node_error(const pipit_node_t *n, pipit_status_t st, const char *fmt,
                   ...)
 {
     char what[768];
@@ -61,7 +61,7 @@ format_size(const pipit_image_t *img, char *buf, size_t size)
 }
 
 pipit_status_t
-pipit__check_same_size(const pipit_node_t *n, unsigned a, unsigned b)
+pipit_node_check_same_size(const pipit_node_t *n, unsigned a, unsigned b)
 {
     const pipit_image_t *ia = pipit__input(n, a), *ib = pipit__input(n, b);
     bool same = ia->dim == ib->dim;
@@ -76,4 +76,45 @@ pipit__check_same_size(const pipit_node_t *n, unsigned a, unsigned b)
                              "input %u is %s but input %u is %s: sizes must "
                              "match",
                              a, sa, b, sb);
+}
+
+/* ---- port access for hooks ------------------------------------------ */
+
+pipit_image_t *
+pipit_node_input(const pipit_node_t *n, unsigned i)
+{
+    return n != NULL && i < n->klass->n_inputs ? pipit__input(n, i) : NULL;
+}
+
+pipit_data_t *
+pipit_node_input_data(const pipit_node_t *n, unsigned i)
+{
+    return n != NULL && i < n->klass->n_inputs ? pipit__input_data(n, i)
+                                               : NULL;
+}
+
+pipit_image_t *
+pipit_node_output(const pipit_node_t *n, unsigned o)
+{
+    return n != NULL && o < n->klass->n_outputs
+               ? pipit_data_image(n->outputs[o])
+               : NULL;
+}
+
+const pipit_region_t *
+pipit_node_requested(const pipit_node_t *n, unsigned o)
+{
+    return &n->requested[o < PIPIT_NODE_MAX_OUTPUTS ? o : 0];
+}
+
+const pipit_region_t *
+pipit_node_input_region(const pipit_node_t *n, unsigned i)
+{
+    return &n->input_region[i < PIPIT_NODE_MAX_INPUTS ? i : 0];
+}
+
+uint64_t
+pipit_node_runs(const pipit_node_t *n)
+{
+    return n != NULL ? n->runs : 0;
 }

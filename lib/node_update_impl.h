@@ -5,19 +5,54 @@
 
 #include "node_impl.h"
 
-/* One update in progress: its progress callback and how far it got,
- * counted in nodes (the node running now adds its fraction). */
+/*
+ * One update in progress: its progress callback and how far it got.
+ * Progress is base + span * (done + fraction of the running node) /
+ * total, so a streamed update spreads one walk over each piece.
+ */
 struct pipit__update {
     pipit_progress_fn fn;
     void *user;
-    size_t total;
+    double base, span;
+    size_t total; /* nodes this walk may run */
     size_t done;
+    bool streaming; /* more pieces of the same output will follow */
 };
 
-pipit_status_t pipit__info_pass(pipit_node_t *n);
-pipit_status_t pipit__data_pass(pipit_node_t *n, struct pipit__update *u);
-/* Regenerates n's outputs for n->requested (inputs already pulled). */
-pipit_status_t pipit__execute(pipit_node_t *n, struct pipit__update *u);
+/* The nodes of one walk, upstream first, the root last. */
+typedef struct pipit__graph {
+    pipit_node_t **order;
+    size_t count, cap;
+} pipit__graph_t;
+
+void pipit__graph_free(pipit__graph_t *g);
+
+/**
+ * Collects root and everything upstream of it into root's graph, in
+ * dependency order, claiming each node for the calling thread
+ * (PIPIT_ESTATE when another thread is updating one of them). Release
+ * with pipit__graph_release.
+ */
+pipit_status_t pipit__graph_collect(pipit_node_t *root,
+                                    pipit__graph_t **out);
+void pipit__graph_release(pipit__graph_t *g);
+
+/** Claims n alone for the calling thread (nested claims count). */
+pipit_status_t pipit__node_claim(pipit_node_t *n);
+void pipit__node_release(pipit_node_t *n);
+
+/* What an update asks of its root. */
+typedef enum { PIPIT__ASK_WHOLE, PIPIT__ASK_REGION } pipit__ask_t;
+
+/**
+ * One update of root: information, requested regions (the union of
+ * every consumer's need, once per node) and data (each node at most
+ * once). With PIPIT__ASK_REGION, output `output` is asked for *r.
+ */
+pipit_status_t pipit__update_run(pipit_node_t *root, pipit__ask_t ask,
+                                 unsigned output, const pipit_region_t *r,
+                                 struct pipit__update *u);
+
 /* Reports progress fraction (0..1) of node n's own work. */
 pipit_status_t pipit__update_report(pipit_node_t *n, double fraction);
 

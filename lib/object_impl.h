@@ -6,14 +6,29 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
-typedef struct pipit__object {
-    atomic_uint refs;
-} pipit__object_t;
+#include <pipit/object.h>
+
+/*
+ * kind: what a port may carry (pipit_data_kind_t) for the data objects
+ * (image, transform, parameter maps, table); PIPIT__NOT_DATA for the
+ * rest (buffers, nodes, interpolators).
+ */
+#define PIPIT__NOT_DATA 255u
+
 
 static inline void
 pipit__object_init(pipit__object_t *o)
 {
     atomic_init(&o->refs, 1);
+    o->kind = PIPIT__NOT_DATA;
+}
+
+/** As pipit__object_init, for a data object of the given kind. */
+static inline void
+pipit__object_init_data(pipit__object_t *o, unsigned kind)
+{
+    atomic_init(&o->refs, 1);
+    o->kind = kind;
 }
 
 static inline void

@@ -16,6 +16,7 @@
 #include <pipit/params.h>
 
 #include "error_impl.h"
+#include "image_impl.h" /* the modification clock */
 #include "object_impl.h"
 #include "params_impl.h"
 
@@ -41,6 +42,7 @@ struct pipit_params {
      * file of thousands of keys is read in linear time. */
     size_t *slots;
     size_t n_slots;
+    uint64_t mtime; /* global clock at the last change (ports) */
 };
 
 /* Characters elastix refuses in keys and in values. */
@@ -136,6 +138,7 @@ append(pipit_params_t *p, entry_t *e)
 {
     p->slots[find_slot(p, e->key)] = p->count + 1;
     p->entries[p->count++] = e;
+    p->mtime = pipit__time_next();
 }
 
 /* A block for n values and bytes of text (NUL bytes included). */
@@ -173,6 +176,7 @@ pipit_params_new(void)
     if (p == NULL)
         return NULL;
     pipit__object_init(&p->obj);
+    p->mtime = pipit__time_next();
     return p;
 }
 
@@ -392,10 +396,21 @@ pipit_params_set(pipit_params_t *p, const char *key, size_t n,
         e->values[i] = t;
         t = stpcpy(t, values[i]) + 1;
     }
-    if (find(p, key, &pos) != NULL) {
+    const entry_t *old = find(p, key, &pos);
+    if (old != NULL) {
+        /* The same values again change nothing, so a pipeline reading
+         * the map does not run again. */
+        bool same = old->n == n;
+        for (size_t i = 0; same && i < n; i++)
+            same = strcmp(old->values[i], values[i]) == 0;
+        if (same) {
+            pipit__free(e);
+            return PIPIT_OK;
+        }
         /* Same key, same hash slot: only the order array changes. */
         pipit__free(p->entries[pos]);
         p->entries[pos] = e;
+        p->mtime = pipit__time_next();
         return PIPIT_OK;
     }
     if ((st = reserve_one(p)) != PIPIT_OK) {
@@ -424,6 +439,7 @@ pipit_params_remove(pipit_params_t *p, const char *key)
     memmove(p->entries + pos, p->entries + pos + 1,
             (p->count - pos - 1) * sizeof *p->entries);
     p->count--;
+    p->mtime = pipit__time_next();
     /* Positions after pos moved; rebuilding in place cannot fail. */
     fill_index(p);
     return PIPIT_OK;
@@ -790,4 +806,10 @@ done:
     pipit__free(tmp);
     free(text); /* pipit_params_print's contract: free() */
     return st;
+}
+
+uint64_t
+pipit__params_mtime(const pipit_params_t *p)
+{
+    return p->mtime;
 }

@@ -21,4 +21,7 @@
 pipit_status_t pipit__params_read_double(const char *s, double *out,
                                          size_t *used);
 
+/** The global clock at the map's last change (for pipeline ports). */
+uint64_t pipit__params_mtime(const pipit_params_t *p);
+
 #endif

@@ -8,7 +8,29 @@
 
 #include "error_impl.h"
 #include "linalg_impl.h"
+#include "image_impl.h" /* the modification clock */
 #include "transform_impl.h"
+
+void
+pipit__transform_changed(pipit_transform_t *t)
+{
+    t->klass->update(t);
+    t->mtime = pipit__time_next();
+}
+
+uint64_t
+pipit__transform_mtime(const pipit_transform_t *t)
+{
+    uint64_t m = t->mtime;
+    if (pipit_transform_is_chain(t)) {
+        pipit_transform_t *c = (pipit_transform_t *)t;
+        uint64_t a = pipit__transform_mtime(pipit_transform_chain_initial(c));
+        uint64_t b = pipit__transform_mtime(pipit_transform_chain_current(c));
+        m = a > m ? a : m;
+        m = b > m ? b : m;
+    }
+    return m;
+}
 
 pipit_transform_t *
 pipit__transform_alloc(const pipit__transform_class_t *k, unsigned dim,
@@ -24,7 +46,7 @@ pipit__transform_alloc(const pipit__transform_class_t *k, unsigned dim,
             return NULL;
         }
     }
-    pipit__object_init(&t->obj);
+    pipit__object_init_data(&t->obj, PIPIT_DATA_TRANSFORM);
     t->klass = k;
     t->dim = dim;
     t->n_params = n_params;
@@ -40,7 +62,7 @@ pipit__transform_reset(pipit_transform_t *t)
         if (t->klass->identity != NULL)
             t->klass->identity(t);
     }
-    t->klass->update(t);
+    pipit__transform_changed(t);
 }
 
 pipit_transform_t *
@@ -85,7 +107,8 @@ pipit_transform_dup(const pipit_transform_t *t)
     if (d == NULL)
         return NULL;
     memcpy(d, t, t->klass->size);
-    pipit__object_init(&d->obj);
+    pipit__object_init_data(&d->obj, PIPIT_DATA_TRANSFORM);
+    d->mtime = pipit__time_next();
     d->params = NULL;
     if (t->params != NULL) {
         d->params = pipit__malloc(t->n_params * sizeof(double));
@@ -151,9 +174,12 @@ pipit_transform_set_parameters(pipit_transform_t *t, const double *p,
             return pipit__error(PIPIT_EINVAL,
                                 "transform: %s: parameter %zu is %g",
                                 o->klass->name, i, p[i]);
-    if (n > 0)
-        memcpy(o->params, p, n * sizeof(double));
-    o->klass->update(o);
+    /* The same values again change nothing: a pipeline reading the
+     * transform does not run again. */
+    if (n == 0 || memcmp(o->params, p, n * sizeof(double)) == 0)
+        return PIPIT_OK;
+    memcpy(o->params, p, n * sizeof(double));
+    pipit__transform_changed(o);
     return PIPIT_OK;
 }
 
@@ -242,7 +268,7 @@ pipit_transform_set_center(pipit_transform_t *t, const double *center)
                                 "transform: %s: centre[%u] is %g",
                                 t->klass->name, d, center[d]);
     memcpy(t->center, center, t->dim * sizeof(double));
-    t->klass->update(t);
+    pipit__transform_changed(t);
     return PIPIT_OK;
 }
 

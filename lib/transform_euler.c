@@ -199,7 +199,7 @@ pipit_euler_transform_set_compute_zyx(pipit_transform_t *t, bool zyx)
                             pipit_transform_name(t));
     /* Kept but without effect in 2-D, where there is one angle. */
     ((euler_t *)t)->zyx = zyx;
-    euler_update(t);
+    pipit__transform_changed(t);
     return PIPIT_OK;
 }
 

@@ -3,6 +3,7 @@
 #ifndef PIPIT_TRANSFORM_IMPL_H
 #define PIPIT_TRANSFORM_IMPL_H
 
+#include <pipit/data.h>
 #include <pipit/transform.h>
 
 #include "object_impl.h"
@@ -44,7 +45,17 @@ struct pipit_transform {
     pipit_transform_t *params_of;
     size_t jacobian_size;
     double center[PIPIT_MAX_DIM];
+    uint64_t mtime; /* global clock at the last change (ports) */
 };
+
+/**
+ * The newest change of t or, for a chain, of any of its parts: what a
+ * pipeline reading t compares with its last run.
+ */
+uint64_t pipit__transform_mtime(const pipit_transform_t *t);
+
+/** Recomputes t's derived state after a change and stamps the change. */
+void pipit__transform_changed(pipit_transform_t *t);
 
 /**
  * A new transform of class k: zeroed struct of k->size bytes, dim,

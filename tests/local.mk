@@ -19,6 +19,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_image.c \
 	tests/test_pool.c \
 	tests/test_node.c \
+	tests/test_graph.c \
 	tests/test_params.c \
 	tests/test_transform.c \
 	tests/test_interpolator.c \

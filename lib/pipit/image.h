@@ -103,6 +103,12 @@ PIPIT_API void pipit_image_point_to_index(const pipit_image_t *img,
                                           const double *point, double *index);
 
 /**
+ * Pixel rows for hooks: a pointer p such that p + x * pixel_bytes is
+ * pixel (x, y, z) of the buffered region (x, y, z inside it).
+ */
+PIPIT_API void *pipit_image_row(const pipit_image_t *img, size_t y, size_t z);
+
+/**
  * Byte distance between neighbours along each axis of the buffer (x:
  * the pixel bytes). Pixels of the buffered region only.
  */

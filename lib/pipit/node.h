@@ -13,11 +13,14 @@
  *      asked of it changed since its last run.
  *
  * Nodes are not thread safe: one thread updates a pipeline at a time
- * (the update itself uses the pool).
+ * (the update itself uses the pool). A second thread that starts an
+ * update of a node being updated gets PIPIT_ESTATE saying so; nothing
+ * is corrupted. Separate pipelines may be updated from separate threads.
  */
 #ifndef PIPIT_NODE_H
 #define PIPIT_NODE_H
 
+#include <pipit/data.h>
 #include <pipit/image.h>
 #include <pipit/pool.h>
 
@@ -52,10 +55,56 @@ PIPIT_API pipit_status_t pipit_node_set_input_image(pipit_node_t *n,
                                                     pipit_image_t *img);
 
 /**
- * Output i (borrowed, valid while n lives). Its geometry is known after
- * pipit_node_update_information, its pixels after pipit_node_update.
+ * Uses the data object d (a reference is taken; NULL disconnects) as
+ * the constant input i. Its modification time is watched: changing the
+ * object (pipit_transform_set_parameters, pipit_params_set, ...) makes
+ * the next update re-run what reads it. PIPIT_EINVAL, naming both kinds,
+ * when input i takes another kind.
+ */
+PIPIT_API pipit_status_t pipit_node_set_input_data(pipit_node_t *n,
+                                                   unsigned i,
+                                                   pipit_data_t *d);
+/** pipit_node_set_input_data for a transform. */
+PIPIT_API pipit_status_t pipit_node_set_input_transform(pipit_node_t *n,
+                                                        unsigned i,
+                                                        pipit_transform_t *t);
+/**
+ * Uses one parameter map (a reference is taken) as the constant input i,
+ * which takes a list of maps: a list of one. For several maps applied in
+ * turn, connect a pipit_params_list_t with pipit_node_set_input_data.
+ */
+PIPIT_API pipit_status_t pipit_node_set_input_params(pipit_node_t *n,
+                                                     unsigned i,
+                                                     pipit_params_t *map);
+
+/** What input i / output o carries; PIPIT_DATA_KIND_COUNT if none. */
+PIPIT_API pipit_data_kind_t pipit_node_input_kind(const pipit_node_t *n,
+                                                  unsigned i);
+PIPIT_API pipit_data_kind_t pipit_node_output_kind(const pipit_node_t *n,
+                                                   unsigned o);
+
+/**
+ * Image output i (borrowed, valid while n lives). Its geometry is known
+ * after pipit_node_update_information, its pixels after
+ * pipit_node_update. NULL, with a message, when output i is not an
+ * image.
  */
 PIPIT_API pipit_image_t *pipit_node_get_output(pipit_node_t *n, unsigned i);
+
+/**
+ * Output o as a data object of any kind (borrowed; NULL, with a message,
+ * for a bad index). A transform or parameter-map output is NULL until
+ * the node made one, and may be replaced by the next update.
+ */
+PIPIT_API pipit_data_t *pipit_node_get_output_data(pipit_node_t *n,
+                                                   unsigned o);
+/** Output o when it is a transform / maps / table; else NULL + message. */
+PIPIT_API pipit_transform_t *pipit_node_get_output_transform(pipit_node_t *n,
+                                                            unsigned o);
+PIPIT_API pipit_params_list_t *pipit_node_get_output_params(pipit_node_t *n,
+                                                           unsigned o);
+PIPIT_API pipit_table_t *pipit_node_get_output_table(pipit_node_t *n,
+                                                     unsigned o);
 
 /** Marks n changed, so the next update regenerates it. */
 PIPIT_API void pipit_node_modified(pipit_node_t *n);
