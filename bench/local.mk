@@ -30,3 +30,9 @@ bench_itk_filters_LDADD = -lITKSmoothing-5.2 -lITKTransform-5.2 \
 	-litkvnl-5.2 -litkv3p_netlib-5.2 -litksys-5.2 -litkvcl-5.2 \
 	-litkdouble-conversion-5.2 -ldl
 endif
+# Every filter streamed against its whole update, and the command line
+# against the library doing the same file-to-file work.
+noinst_PROGRAMS += bench/stream
+bench_stream_SOURCES = bench/stream.c bench/bench.c bench/bench.h
+bench_stream_CFLAGS = $(AM_CFLAGS) -O2
+bench_stream_LDADD = libpipit-internal.la

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * histogram: counts of the input's values in `bins` bins, read with
- * pipit_histogram_get after an update; the output is the input itself,
- * its buffer shared. The bins are laid out as ITK's
+ * pipit_histogram_get after an update, or from output 1, a table with
+ * "counts" (bins values) and "edges" (bins + 1) that other nodes can
+ * read; output 0 is the input itself, its buffer shared. The bins are laid out as ITK's
  * ImageToHistogramFilter lays them (pointwise_impl.h): bin k covers
  * [edge k, edge k+1) and the last one also holds a value equal to upper.
  * With `auto` the range is ITK's automatic one: [min, max + (max - min)
@@ -46,6 +47,23 @@ histogram_clear(histogram_t *h)
 }
 
 static pipit_status_t
+histogram_table(histogram_t *h)
+{
+    pipit_table_t *t = pipit__output_table(&h->base, 1);
+    size_t bins = (size_t)h->bins;
+    double *v = pipit__malloc(bins * sizeof *v);
+    if (v == NULL)
+        return PIPIT_ENOMEM;
+    for (size_t k = 0; k < bins; k++)
+        v[k] = (double)h->counts[k];
+    pipit_status_t st = pipit_table_set(t, "counts", v, bins);
+    pipit__free(v);
+    if (st == PIPIT_OK)
+        st = pipit_table_set(t, "edges", h->layout.edges, bins + 1);
+    return st;
+}
+
+static pipit_status_t
 histogram_generate(pipit_node_t *n)
 {
     histogram_t *h = (histogram_t *)n;
@@ -67,6 +85,10 @@ histogram_generate(pipit_node_t *n)
     }
     if ((st = pipit__reduce_histogram(n, in, &h->layout, h->counts)) !=
         PIPIT_OK) {
+        histogram_clear(h);
+        return st;
+    }
+    if ((st = histogram_table(h)) != PIPIT_OK) {
         histogram_clear(h);
         return st;
     }
@@ -97,7 +119,8 @@ const pipit_node_class_t pipit__histogram_class = {
     .help = "counts of the input's values in equal bins (passes the input "
             "through)",
     .size = sizeof(histogram_t),
-    .n_inputs = 1, .n_outputs = 1,
+    .n_inputs = 1, .n_outputs = 2,
+    .output_kinds = { PIPIT_DATA_IMAGE, PIPIT_DATA_TABLE },
     .settings = histogram_settings,
     .n_settings = sizeof histogram_settings / sizeof histogram_settings[0],
     .information = histogram_information,

@@ -5,7 +5,8 @@
  * them: over [min, max + (max - min) / bins / 100] of the input, or over
  * [-0.5, 255.5] for u8 and [-128.5, 127.5] for i8; see pointwise_impl.h
  * for the bin edges) gives the threshold of largest between-class
- * variance, searched as ITK's OtsuMultipleThresholdsCalculator searches
+ * variance (also on output 1, a table with "threshold", for other nodes
+ * to read), searched as ITK's OtsuMultipleThresholdsCalculator searches
  * it (one threshold; a later candidate wins only when larger by more
  * than one unit in the last place). The threshold is the upper edge of
  * its bin converted to the input type (truncated toward zero for
@@ -152,6 +153,10 @@ otsu_compute(pipit_node_t *n)
     }
     o->threshold = to_input_type(b.edges[otsu_bin(&b, counts, total) + 1],
                                  in->type);
+    st = pipit_table_set_double(pipit__output_table(n, 1), "threshold",
+                                o->threshold);
+    if (st != PIPIT_OK)
+        goto done;
     o->seen = in, o->seen_data = in->data_time, o->seen_mtime = n->mtime;
     o->valid = true;
 done:
@@ -207,7 +212,8 @@ const pipit_node_class_t pipit__otsu_threshold_class = {
     .name = "otsu-threshold",
     .help = "binary threshold at Otsu's threshold of the histogram",
     .size = sizeof(otsu_t),
-    .n_inputs = 1, .n_outputs = 1,
+    .n_inputs = 1, .n_outputs = 2,
+    .output_kinds = { PIPIT_DATA_IMAGE, PIPIT_DATA_TABLE },
     .settings = otsu_settings,
     .n_settings = sizeof otsu_settings / sizeof otsu_settings[0],
     .information = otsu_information,

@@ -2,9 +2,10 @@
 /*
  * statistics: minimum, maximum, mean, sigma, variance, sum and count of
  * the whole input (scalar images, as ITK's), read with
- * pipit_statistics_get after an update. The output is the input itself,
- * its buffer shared (no pixel copied), so the node can sit inside a
- * pipeline.
+ * pipit_statistics_get after an update, or from output 1, a table
+ * (minimum, maximum, mean, sigma, variance, sum, count) that other nodes
+ * can read. Output 0 is the input itself, its buffer shared (no pixel
+ * copied), so the node can sit inside a pipeline.
  *
  * As ITK's StatisticsImageFilter: variance and sigma are the sample
  * ones (divided by count - 1; NaN for a single value). The figures come
@@ -50,6 +51,16 @@ statistics_generate(pipit_node_t *n)
         .count = m.count,
     };
     s->figures.sigma = sqrt(s->figures.variance);
+    const pipit_statistics_t *f = &s->figures;
+    const struct { const char *name; double v; } rows[] = {
+        { "minimum", f->min }, { "maximum", f->max }, { "mean", f->mean },
+        { "sigma", f->sigma }, { "variance", f->variance },
+        { "sum", f->sum }, { "count", (double)f->count },
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+        if ((st = pipit_table_set_double(pipit__output_table(n, 1),
+                                         rows[i].name, rows[i].v)) != PIPIT_OK)
+            return st;
     s->valid = true;
     pipit__output_share_input(n, 0, 0);
     return PIPIT_OK;
@@ -60,7 +71,8 @@ const pipit_node_class_t pipit__statistics_class = {
     .help = "min, max, mean, sigma, variance, sum and count of the input "
             "(passes the input through)",
     .size = sizeof(statistics_t),
-    .n_inputs = 1, .n_outputs = 1,
+    .n_inputs = 1, .n_outputs = 2,
+    .output_kinds = { PIPIT_DATA_IMAGE, PIPIT_DATA_TABLE },
     .information = statistics_information,
     .request = pipit__request_all,
     .generate = statistics_generate,

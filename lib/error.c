@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The per-thread error message and the log callback. */
+#include "config.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -172,4 +174,10 @@ pipit__log(pipit_log_level_t level, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
     fn(level, line, user);
+}
+
+const char *
+pipit_version(void)
+{
+    return PACKAGE_VERSION;
 }

@@ -271,7 +271,7 @@ test_whole_and_streaming(void)
 /* ---- ports of other kinds, with node classes written here ----------- */
 
 /* shift: out = in + the transform's first parameter + the map's
- * "Offset" (0 when absent) + the table's "add" (0 when absent). */
+ * "Offset" (0 when absent) + the table's "mean" (0 when absent). */
 typedef struct {
     pipit_node_t base;
     double add;
@@ -294,7 +294,7 @@ shift_before(pipit_node_t *n)
     s->add += off;
     pipit_table_t *tab = pipit_data_table(pipit__input_data(n, 3));
     double v;
-    if (tab != NULL && pipit_table_get_double(tab, "add", &v) == PIPIT_OK)
+    if (tab != NULL && pipit_table_get_double(tab, "mean", &v) == PIPIT_OK)
         s->add += v;
     return PIPIT_OK;
 }
@@ -327,7 +327,7 @@ static const pipit_node_class_t shift_class = {
 };
 
 /* mean-of: a transform (translation by the input's mean) and a table
- * ("add" = the mean), made from an image: non-image outputs. */
+ * ("mean"), made from an image: non-image outputs. */
 static pipit_status_t
 mean_of_information(pipit_node_t *n)
 {
@@ -352,7 +352,7 @@ mean_of_generate(pipit_node_t *n)
         st = pipit_node_set_output(n, 0, PIPIT_DATA(t));
     pipit_transform_unref(t);
     if (st == PIPIT_OK)
-        st = pipit_table_set_double(pipit__output_table(n, 1), "add", mean[0]);
+        st = pipit_table_set_double(pipit__output_table(n, 1), "mean", mean[0]);
     return st;
 }
 
@@ -479,6 +479,53 @@ test_transform_and_table_outputs(void)
     pipit_image_unref(img);
 }
 
+/* A filter's table output (statistics) read by another node, streamed:
+ * statistics needs its whole input, so it runs once. */
+static void
+test_statistics_table(void)
+{
+    pipit_image_t *img = test_image();
+    const float *src = pipit_image_data(img);
+    pipit_node_t *a = node_a(img);
+    pipit_node_t *st = pipit_statistics_new();
+    pipit_node_t *s = pipit_node_new(&shift_class);
+    CU_ASSERT_FATAL(st != NULL && s != NULL);
+    CU_ASSERT_EQUAL(pipit_node_set_input(st, 0, a, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input(s, 0, st, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input(s, 3, st, 1), PIPIT_OK);
+    float *got = malloc(W * H * 4);
+    CU_ASSERT_FATAL(got != NULL);
+    size_t pieces = stream_rows(s, 5, got);
+    pipit_statistics_t f;
+    CU_ASSERT_EQUAL(pipit_statistics_get(st, &f), PIPIT_OK);
+    double mean;
+    CU_ASSERT_EQUAL(pipit_table_get_double(pipit_node_get_output_table(st, 1),
+                                           "mean", &mean),
+                    PIPIT_OK);
+    CU_ASSERT_EQUAL(mean, f.mean);
+    double sum = 0.0;
+    for (size_t i = 0; i < W * H; i++)
+        sum += src[i];
+    CU_ASSERT_DOUBLE_EQUAL(mean, sum / (W * H), 1e-9);
+    bool same = true;
+    for (size_t i = 0; i < W * H; i++)
+        same = same && got[i] == (float)(src[i] + mean);
+    CU_ASSERT(same);
+    CU_ASSERT_EQUAL(pipit_node_runs(st), 1);
+    CU_ASSERT_EQUAL(pipit_node_runs(a), 1);
+    CU_ASSERT_EQUAL(pipit_node_runs(s), pieces);
+    /* An unknown figure names what the table has. */
+    CU_ASSERT_EQUAL(pipit_table_get_double(pipit_node_get_output_table(st, 1),
+                                           "median", &mean),
+                    PIPIT_EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(), "sigma"));
+    free(got);
+    pipit_node_unref(s);
+    pipit_node_unref(st);
+    pipit_node_unref(a);
+    pipit_image_unref(img);
+}
+
 static void
 test_wrong_kinds(void)
 {
@@ -589,6 +636,7 @@ const test_case_t test_graph_cases[] = {
     { "transform_port", test_transform_port },
     { "params_port", test_params_port },
     { "transform_and_table_outputs", test_transform_and_table_outputs },
+    { "statistics_table", test_statistics_table },
     { "wrong_kinds", test_wrong_kinds },
     { "two_threads_refused", test_two_threads_refused },
     { NULL, NULL },

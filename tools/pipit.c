@@ -4,7 +4,9 @@
  * is a file tools/cmd_<name>.c and one row of COMMANDS below.
  */
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <pipit/pipit.h>
@@ -69,16 +71,54 @@ tool_fail_status(pipit_status_t st)
 static void
 list_commands(FILE *f)
 {
-    fprintf(f, "usage: pipit <command> [options] ...\n\ncommands:\n");
+    fprintf(f, "usage: pipit [--log-level LEVEL] [--version] <command> "
+               "[options] ...\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
-    fprintf(f, "\n`pipit <command> --help` describes one command.\n");
+    fprintf(f, "\n`pipit <command> --help` describes one command.\n"
+               "--log-level error|warning|info|debug (or PIPIT_LOG_LEVEL):\n"
+               "  debug traces every node run (class, region, pieces, time).\n");
+}
+
+static bool
+parse_log_level(const char *text, pipit_log_level_t *level)
+{
+    static const char *const names[] = { "error", "warning", "info",
+                                         "debug" };
+    for (unsigned i = 0; i < 4; i++)
+        if (strcmp(text, names[i]) == 0) {
+            *level = (pipit_log_level_t)i;
+            return true;
+        }
+    return false;
 }
 
 int
 main(int argc, char **argv)
 {
-    pipit_log_set_handler(pipit_log_stderr, NULL, PIPIT_LOG_WARNING);
+    pipit_log_level_t level = PIPIT_LOG_WARNING;
+    const char *env = getenv("PIPIT_LOG_LEVEL");
+    if (env != NULL && *env != '\0' && !parse_log_level(env, &level))
+        return tool_fail("PIPIT_LOG_LEVEL '%s': use error, warning, info "
+                         "or debug", env);
+    /* Options of pipit itself come before the command. */
+    while (argc >= 2 && strncmp(argv[1], "--", 2) == 0 &&
+           strcmp(argv[1], "--help") != 0) {
+        if (strcmp(argv[1], "--version") == 0) {
+            printf("pipit %s\n", pipit_version());
+            return TOOL_OK;
+        }
+        if (strcmp(argv[1], "--log-level") != 0)
+            break;
+        if (argc < 3 || !parse_log_level(argv[2], &level))
+            return tool_usage("pipit --log-level error|warning|info|debug "
+                              "<command> ...",
+                              "--log-level '%s': use error, warning, info or "
+                              "debug",
+                              argc < 3 ? "" : argv[2]);
+        argc -= 2, argv += 2;
+    }
+    pipit_log_set_handler(pipit_log_stderr, NULL, level);
     if (argc < 2) {
         list_commands(stderr);
         return TOOL_USAGE;

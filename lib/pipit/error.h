@@ -40,6 +40,9 @@ PIPIT_API const char *pipit_error_message(void);
 /** A short fixed name for a status ("EINVAL"); never NULL. */
 PIPIT_API const char *pipit_status_name(pipit_status_t st);
 
+/** The library's version, "MAJOR.MINOR.PATCH". */
+PIPIT_API const char *pipit_version(void);
+
 /** Forgets the calling thread's message. */
 PIPIT_API void pipit_error_clear(void);
 
