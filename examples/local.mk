@@ -9,4 +9,8 @@ TESTS += examples/image_basics
 check_PROGRAMS += examples/my_filter
 TESTS += examples/my_filter
 examples_my_filter_SOURCES = examples/my_filter.c
-examples_my_filter_LDADD = libpipit-internal.la
+examples_my_filter_LDADD = libpipit.la
+# Installed beside the documentation, to read and to build against the
+# installed library (`cc my_filter.c $(pkg-config --cflags --libs pipit)`).
+examplesdir = $(docdir)/examples
+dist_examples_DATA = examples/image_basics.c examples/my_filter.c

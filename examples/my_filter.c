@@ -16,8 +16,7 @@
 #include <string.h>
 
 #include <pipit/pipit.h>
-
-#include "node_impl.h" /* the node class table, for node authors */
+#include <pipit/node_class.h> /* the class table, for node authors */
 
 /* ---- step 1: the node and its settings ---------------------------- */
 
@@ -41,14 +40,14 @@ window_information(pipit_node_t *n)
 {
     const window_t *w = (const window_t *)n;
     if (!(w->lower < w->upper))
-        return pipit__node_error(n, PIPIT_EINVAL,
-                                 "lower %g must be below upper %g",
-                                 w->lower, w->upper);
-    if (pipit__input(n, 0)->components != 1)
-        return pipit__node_error(n, PIPIT_EUNSUPPORTED,
-                                 "needs a scalar image");
+        return pipit_node_error(n, PIPIT_EINVAL,
+                                "lower %g must be below upper %g", w->lower,
+                                w->upper);
+    if (pipit_image_components(pipit_node_input(n, 0)) != 1)
+        return pipit_node_error(n, PIPIT_EUNSUPPORTED,
+                                "needs a scalar image");
     /* the input's size and geometry, u8 pixels */
-    return pipit__information_mask(n);
+    return pipit_node_information_mask(n);
 }
 
 /* ---- step 3: one row, for each pixel type --------------------------- */
@@ -107,17 +106,21 @@ static pipit_status_t
 window_threaded(pipit_node_t *n, const pipit_piece_t *p)
 {
     const window_t *w = (const window_t *)n;
-    const pipit_image_t *in = pipit__input(n, 0);
-    const pipit_image_t *out = pipit__output(n, 0);
+    const pipit_image_t *in = pipit_node_input(n, 0);
+    const pipit_image_t *out = pipit_node_output(n, 0);
     const pipit_region_t *r = &p->region;
-    window_row_fn row = window_rows[in->type];
+    window_row_fn row = window_rows[pipit_image_pixel_type(in)];
     size_t width = r->hi[0] - r->lo[0];
+    size_t in_bytes = pipit_image_pixel_bytes(in);
     uint64_t clipped = 0;
-    PIPIT_FOR_EACH_ROW(out, r, dst, y, z, t) {
-        const char *src = pipit__at(in, r->lo[0], y, z, t);
-        clipped += row(src, (uint8_t *)dst + r->lo[0], width, w->lower,
-                       w->upper);
-    }
+    /* rows of the piece: x runs over [lo, hi) of each (y, z) */
+    for (size_t z = r->lo[2]; z < r->hi[2]; z++)
+        for (size_t y = r->lo[1]; y < r->hi[1]; y++) {
+            const char *src =
+                (const char *)pipit_image_row(in, y, z) + r->lo[0] * in_bytes;
+            uint8_t *dst = (uint8_t *)pipit_image_row(out, y, z) + r->lo[0];
+            clipped += row(src, dst, width, w->lower, w->upper);
+        }
     ((window_acc_t *)p->acc)->clipped = clipped;
     return PIPIT_OK;
 }

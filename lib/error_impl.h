@@ -63,7 +63,7 @@ char *pipit__strdup(const char *s);
  * 0 turns failures off. Returns the number of allocations since the
  * last call, so a test can first count and then fail each in turn.
  */
-PIPIT_API size_t pipit__alloc_fail_at(size_t nth);
+size_t pipit__alloc_fail_at(size_t nth);
 
 /** a * b into *out; false when it overflows size_t. */
 static inline int

@@ -68,3 +68,7 @@ tests_fuzz_fuzz_nifti_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_nifti_LDADD = libpipit-internal.la
 endif
 EXTRA_DIST += tests/fuzz
+
+# The shared library exports only public pipit_ names.
+TESTS += tests/exports.sh
+EXTRA_DIST += tests/exports.sh
