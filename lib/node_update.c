@@ -534,3 +534,77 @@ pipit_node_pull_input(pipit_node_t *n, unsigned i, const pipit_region_t *r)
     in->node->done_clock = 0;
     return pipit__update_run(in->node, PIPIT__ASK_REGION, in->output, r, &u);
 }
+
+/* ---- does a class stream? ------------------------------------------ */
+
+/* A 16^3 f32 image with the given components, for probing. */
+static pipit_image_t *
+probe_image(unsigned components)
+{
+    size_t size[3] = { 16, 16, 16 };
+    return pipit_image_new(3, size, PIPIT_F32, components);
+}
+
+/* Whether a node of class c, its settings at their defaults, asks only
+ * part of its image inputs for a slab of its output. */
+static int
+probe_streams(const pipit_node_class_t *c, unsigned second_components)
+{
+    int result = -1;
+    pipit_node_t *n = pipit_node_new(c);
+    pipit_image_t *cube = probe_image(1), *second = probe_image(second_components);
+    if (n == NULL || cube == NULL || second == NULL)
+        goto done;
+    for (unsigned i = 0; i < c->n_inputs; i++)
+        if (c->input_kinds[i] == PIPIT_DATA_IMAGE &&
+            !(c->optional_inputs & (1u << i)) &&
+            pipit_node_set_input_image(n, i, i == 0 ? cube : second) !=
+                PIPIT_OK)
+            goto done;
+    if (c->n_outputs == 0 || c->output_kinds[0] != PIPIT_DATA_IMAGE ||
+        pipit_node_update_information(n) != PIPIT_OK)
+        goto done;
+    pipit_region_t whole = pipit_image_largest_region(pipit__output(n, 0));
+    unsigned axis = pipit_region_split_axis(&whole);
+    pipit_region_t slab = whole;
+    slab.lo[axis] = whole.hi[axis] / 2;
+    slab.hi[axis] = slab.lo[axis] + 1;
+    for (unsigned o = 0; o < c->n_outputs; o++)
+        n->requested[o] = slab;
+    result = c->n_inputs == 0 ? 1 : 0;
+    for (unsigned i = 0; i < c->n_inputs; i++) {
+        const pipit_image_t *in = pipit__input(n, i);
+        if (in == NULL)
+            continue;
+        pipit_region_t need, all = pipit_image_largest_region(in);
+        pipit_status_t st = c->request != NULL
+                                ? c->request(n, i, &slab, &need)
+                                : default_request(n, i, &slab, &need);
+        if (st != PIPIT_OK) {
+            result = -1;
+            break;
+        }
+        need = pipit_region_intersect(&need, &all);
+        if (pipit_region_equal(&need, &all)) {
+            result = 0;
+            break;
+        }
+        result = 1;
+    }
+done:
+    pipit_image_unref(second);
+    pipit_image_unref(cube);
+    pipit_node_unref(n);
+    return result;
+}
+
+int
+pipit_node_class_streams(const pipit_node_class_t *c)
+{
+    if (c == NULL)
+        return -1;
+    /* A second input is often a twin of the first; a warp's is a field
+     * of one vector a pixel. */
+    int r = probe_streams(c, 1);
+    return r >= 0 ? r : probe_streams(c, 3);
+}

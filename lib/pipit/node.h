@@ -176,6 +176,15 @@ PIPIT_API const pipit_setting_t *pipit_node_class_settings(
     const pipit_node_class_t *c, size_t *count);
 PIPIT_API const char *pipit_node_class_name(const pipit_node_class_t *c);
 PIPIT_API const char *pipit_node_class_help(const pipit_node_class_t *c);
+/**
+ * Whether nodes of class c stream, their settings at the defaults: 1
+ * when a slab of the output needs only part of each image input (a
+ * padded region), 0 when it needs some input whole (the node then runs
+ * once per streamed update, holding its whole output), -1 when a probe
+ * on a 16^3 f32 image cannot tell (the class needs other inputs).
+ */
+PIPIT_API int pipit_node_class_streams(const pipit_node_class_t *c);
+
 /** A new node of class c with every setting at its default. */
 PIPIT_API pipit_node_t *pipit_node_new(const pipit_node_class_t *c);
 
