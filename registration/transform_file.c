@@ -596,7 +596,10 @@ pipit_tp_from_params(const pipit_params_t *p, const char *name,
     *out = NULL;
     PIPIT_CHECK_ARG(p != NULL);
     src_t s = { p, name != NULL ? name : "TransformParameters" };
+    pipit_tp_settings_t settings; /* checked here, read by the caller */
     if ((st = get_dim(&s, &dim)) != PIPIT_OK ||
+        (st = pipit_tp_settings_from_params(p, s.name, &settings)) !=
+            PIPIT_OK ||
         (st = get_kind(&s, &kind)) != PIPIT_OK ||
         (st = make_kind(&s, kind, dim, &t)) != PIPIT_OK ||
         (st = get_parameters(&s, t)) != PIPIT_OK)

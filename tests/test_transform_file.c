@@ -770,6 +770,17 @@ test_errors(void)
         assert_read_fails(text, cases[i].st, cases[i].word);
     }
     /* Dimensions that lie. */
+    assert_read_fails("(FixedImageDimension 2)\n(Size 10 20 30)\n"
+                      "(Transform \"TranslationTransform\")\n",
+                      PIPIT_EFORMAT, "bad.txt:2: key 'Size' has 3 values, "
+                                     "but dimension 2 needs 2");
+    assert_read_fails("(FixedImageDimension 2)\n(Direction 1 0 0)\n",
+                      PIPIT_EFORMAT, "'Direction' has 3 values, but "
+                                     "dimension 2 needs 4");
+    assert_read_fails("(FixedImageDimension 2)\n(Spacing 1 -1)\n",
+                      PIPIT_EFORMAT, "'Spacing' value -1 is not positive");
+    assert_read_fails("(FixedImageDimension 2)\n(UseDirectionCosines 1)\n",
+                      PIPIT_EFORMAT, "not a boolean");
     assert_read_fails("(FixedImageDimension 3)\n(MovingImageDimension 2)\n"
                       "(Transform \"TranslationTransform\")\n",
                       PIPIT_EFORMAT, "bad.txt:2: key 'MovingImageDimension' "
@@ -826,6 +837,49 @@ test_errors(void)
     ASSERT_FAILS_WITH(pipit_tp_write(t, &s, 1, &dir), PIPIT_EIO,
                       "no/such/folder/tp.txt");
     pipit_transform_unref(t);
+}
+
+/* elastix 5.0.1's binary parameters: raw doubles in a file beside. */
+static void
+test_binary_parameters(void)
+{
+    const double v[3] = { 0.1, -1.0 / 3.0, 2.5e-17 };
+    FILE *fp = fopen(test_tmp("bin.txt.dat"), "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    fwrite(v, sizeof(double), 3, fp);
+    fclose(fp);
+    static const char head[] =
+        "(FixedImageDimension 3)\n(Transform \"TranslationTransform\")\n"
+        "(UseBinaryFormatForTransformationParameters \"true\")\n";
+    char text[512];
+    snprintf(text, sizeof text,
+             "%s(NumberOfParameters 3)\n(TransformParameters "
+             "\"bin.txt.dat\")\n",
+             head);
+    write_file(test_tmp("bin.txt"), text);
+    pipit_transform_t *t = read_ok(test_tmp("bin.txt"), NULL);
+    CU_ASSERT_EQUAL(memcmp(pipit_transform_parameters(t), v, sizeof v), 0);
+    pipit_transform_unref(t);
+    /* The file holds fewer doubles than NumberOfParameters says. */
+    snprintf(text, sizeof text,
+             "%s(NumberOfParameters 3)\n(TransformParameters "
+             "\"bin.txt.dat\" \"x\")\n",
+             head);
+    write_file(test_tmp("bin.txt"), text);
+    ASSERT_FAILS_WITH(pipit_tp_read(test_tmp("bin.txt"), &t, NULL),
+                      PIPIT_EFORMAT, "names one file");
+    fp = fopen(test_tmp("bin.txt.dat"), "wb");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(fp);
+    fwrite(v, sizeof(double), 2, fp);
+    fclose(fp);
+    snprintf(text, sizeof text,
+             "%s(NumberOfParameters 3)\n(TransformParameters "
+             "\"bin.txt.dat\")\n",
+             head);
+    write_file(test_tmp("bin.txt"), text);
+    ASSERT_FAILS_WITH(pipit_tp_read(test_tmp("bin.txt"), &t, NULL),
+                      PIPIT_EFORMAT, "holds 2 parameters");
+    CU_ASSERT_PTR_NULL(t);
 }
 
 /* Every allocation of a chain read and a chain write may fail. */
@@ -1059,6 +1113,7 @@ const test_case_t test_transform_file_cases[] = {
     { "round_trip_chains", test_round_trip_chains },
     { "number_format", test_number_format },
     { "errors", test_errors },
+    { "binary_parameters", test_binary_parameters },
     { "out_of_memory", test_out_of_memory },
     { "transformix_reads_ours", test_transformix_reads_ours },
     { "transformix_field", test_transformix_field },
