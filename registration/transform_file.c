@@ -543,7 +543,7 @@ get_parameters(const src_t *s, pipit_transform_t *t)
         return st;
     if (n < 0 || (uint64_t)n != want)
         return key_error(s, "NumberOfParameters", PIPIT_EFORMAT,
-                         "value %lld, but a %s of dimension %u%s has %zu",
+                         "value %lld, but %s in dimension %u%s takes %zu",
                          (long long)n, pipit_transform_name(t),
                          pipit_transform_dim(t),
                          pipit_bspline_transform_grid(t) != NULL

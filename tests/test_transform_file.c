@@ -717,7 +717,7 @@ test_errors(void)
         { "(Transform \"TranslationTransform\")\n(NumberOfParameters 3)\n"
           "(TransformParameters 1 2 3)\n",
           PIPIT_EFORMAT, "bad.txt:4: key 'NumberOfParameters' value 3, but "
-                         "a TranslationTransform of dimension 2" },
+                         "TranslationTransform in dimension 2 takes 2" },
         { "(Transform \"TranslationTransform\")\n(NumberOfParameters 2)\n"
           "(TransformParameters 1 2 3)\n",
           PIPIT_EFORMAT, "bad.txt:5: key 'TransformParameters' has 3 "
@@ -739,8 +739,8 @@ test_errors(void)
                          "value 'abc'" },
         { "(Transform \"BSplineTransform\")\n(NumberOfParameters 8)\n"
           "(TransformParameters 1 2 3 4 5 6 7 8)\n(GridSize 2 3)\n",
-          PIPIT_EFORMAT, "value 8, but a BSplineTransform of dimension 2 "
-                         "on this grid has 12" },
+          PIPIT_EFORMAT, "value 8, but BSplineTransform in dimension 2 "
+                         "on this grid takes 12" },
         { "(Transform \"BSplineTransform\")\n(NumberOfParameters 2)\n"
           "(TransformParameters 1 2)\n(GridSize 1 1 1)\n",
           PIPIT_EFORMAT, "'GridSize' has 3 values" },
@@ -923,10 +923,9 @@ fail_each_allocation(pipit_status_t (*fn)(void *), void *arg)
 static void
 test_out_of_memory(void)
 {
-    fail_each_allocation(
-        oom_read, (void *)test_data("transform/handwritten/chain51/affine.txt"));
-    pipit_transform_t *t =
-        read_ok(test_data("transform/handwritten/chain51/affine.txt"), NULL);
+    const char *path = test_data("transform/handwritten/chain51/affine.txt");
+    fail_each_allocation(oom_read, (void *)path);
+    pipit_transform_t *t = read_ok(path, NULL);
     fail_each_allocation(oom_write, t);
     pipit_transform_unref(t);
 }
