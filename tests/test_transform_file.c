@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pipit/transform_file.h>
 
@@ -839,6 +840,48 @@ test_errors(void)
     pipit_transform_unref(t);
 }
 
+/*
+ * A relative initial path: from the working directory first (5.0.1),
+ * then from the naming file's folder (5.1). Two candidate files with
+ * different shifts tell which one was read.
+ */
+static void
+test_relative_paths(void)
+{
+    static const char fmt[] =
+        "(FixedImageDimension 2)\n(Transform \"TranslationTransform\")\n"
+        "(NumberOfParameters 2)\n(TransformParameters %s)\n"
+        "(InitialTransformParametersFileName \"%s\")\n";
+    char text[512], cwd[4096];
+    CU_ASSERT_FATAL(getcwd(cwd, sizeof cwd) != NULL);
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", test_tmp("rel/sub/sub"));
+    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    snprintf(text, sizeof text, fmt, "0 0", "sub/init.txt");
+    write_file(test_tmp("rel/sub/top.txt"), text);
+    snprintf(text, sizeof text, fmt, "1 2", "NoInitialTransform");
+    write_file(test_tmp("rel/sub/init.txt"), text);
+    snprintf(text, sizeof text, fmt, "10 20", "NoInitialTransform");
+    write_file(test_tmp("rel/sub/sub/init.txt"), text);
+    const double x[2] = { 0, 0 };
+    double y[2];
+    /* From rel/: "sub/init.txt" exists there. */
+    CU_ASSERT_EQUAL_FATAL(chdir(test_tmp("rel")), 0);
+    pipit_transform_t *t = read_ok("sub/top.txt", NULL);
+    pipit_transform_point(t, x, y);
+    CU_ASSERT_EQUAL(y[0], 1.0);
+    CU_ASSERT_EQUAL(y[1], 2.0);
+    pipit_transform_unref(t);
+    /* From /: only the folder of top.txt holds "sub/init.txt". */
+    CU_ASSERT_EQUAL_FATAL(chdir("/"), 0);
+    t = read_ok(test_tmp("rel/sub/top.txt"), NULL);
+    pipit_transform_point(t, x, y);
+    CU_ASSERT_EQUAL(y[0], 10.0);
+    CU_ASSERT_EQUAL(y[1], 20.0);
+    pipit_transform_unref(t);
+    CU_ASSERT_EQUAL(chdir(cwd), 0);
+}
+
 /* elastix 5.0.1's binary parameters: raw doubles in a file beside. */
 static void
 test_binary_parameters(void)
@@ -1113,6 +1156,7 @@ const test_case_t test_transform_file_cases[] = {
     { "number_format", test_number_format },
     { "errors", test_errors },
     { "binary_parameters", test_binary_parameters },
+    { "relative_paths", test_relative_paths },
     { "out_of_memory", test_out_of_memory },
     { "transformix_reads_ours", test_transformix_reads_ours },
     { "transformix_field", test_transformix_field },
