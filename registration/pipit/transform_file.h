@@ -103,14 +103,16 @@ PIPIT_API pipit_status_t pipit_tp_settings_from_params(
  * file at path itself (its geometry and resampler keys: see
  * pipit_tp_settings_from_params).
  *
- * Statuses: PIPIT_EIO (a file of the chain cannot be read: its path and
- * the file that names it), PIPIT_EFORMAT (syntax, a missing key, a count
- * that does not match NumberOfParameters, the dimension or the grid, a
- * cycle of initial files, dimensions that differ along the chain),
- * PIPIT_EINVAL (an unknown Transform, listing the known ones; a value
- * the transform refuses), PIPIT_EUNSUPPORTED (UseCyclicTransform
- * "true"), PIPIT_ENOMEM. Messages name the file, the line and the key.
- * On failure the out pointers are NULL.
+ * Statuses: PIPIT_EIO (a file of the chain cannot be read or found: its
+ * path and the file and key that name it), PIPIT_EFORMAT (syntax, a
+ * missing key, a count that does not match NumberOfParameters, the
+ * dimension or the grid, a value of the wrong type or that the transform
+ * refuses, a cycle of initial files, dimensions that differ along the
+ * chain; every file's grid and resampler keys are checked as
+ * pipit_tp_settings_from_params does), PIPIT_EINVAL (an unknown
+ * Transform, listing the known ones), PIPIT_EUNSUPPORTED
+ * (UseCyclicTransform "true"), PIPIT_ENOMEM. Messages name the file,
+ * the line and the key. On failure the out pointers are NULL.
  */
 PIPIT_API pipit_status_t pipit_tp_read(const char *path,
                                        pipit_transform_t **transform,
