@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pipit/transform_file.h>
@@ -854,9 +855,9 @@ test_relative_paths(void)
         "(InitialTransformParametersFileName \"%s\")\n";
     char text[512], cwd[4096];
     CU_ASSERT_FATAL(getcwd(cwd, sizeof cwd) != NULL);
-    char cmd[1024];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", test_tmp("rel/sub/sub"));
-    CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+    CU_ASSERT_EQUAL_FATAL(mkdir(test_tmp("rel"), 0777), 0);
+    CU_ASSERT_EQUAL_FATAL(mkdir(test_tmp("rel/sub"), 0777), 0);
+    CU_ASSERT_EQUAL_FATAL(mkdir(test_tmp("rel/sub/sub"), 0777), 0);
     snprintf(text, sizeof text, fmt, "0 0", "sub/init.txt");
     write_file(test_tmp("rel/sub/top.txt"), text);
     snprintf(text, sizeof text, fmt, "1 2", "NoInitialTransform");
