@@ -63,7 +63,7 @@ static void
 centred(unsigned n, const double *r, const double *c, const double *t,
         const double *x, double *y)
 {
-    double v[3];
+    double v[3] = { 0, 0, 0 };
     for (unsigned d = 0; d < n; d++)
         v[d] = x[d] - c[d];
     mat_vec(n, r, v, y);
