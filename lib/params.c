@@ -261,6 +261,14 @@ pipit_params_value(const pipit_params_t *p, const char *key, size_t i)
     return e != NULL && i < e->n ? e->values[i] : NULL;
 }
 
+size_t
+pipit__params_line(const pipit_params_t *p, const char *key)
+{
+    const entry_t *e =
+        p != NULL && key != NULL ? find(p, key, NULL) : NULL;
+    return e != NULL ? e->line : 0;
+}
+
 bool
 pipit_params_equal(const pipit_params_t *a, const pipit_params_t *b)
 {

@@ -6,6 +6,7 @@
 #include <stddef.h>
 
 #include <pipit/error.h>
+#include <pipit/params.h>
 
 /**
  * Reads a number at the start of s the way C++ `istream >> double` does
@@ -23,5 +24,11 @@ pipit_status_t pipit__params_read_double(const char *s, double *out,
 
 /** The global clock at the map's last change (for pipeline ports). */
 uint64_t pipit__params_mtime(const pipit_params_t *p);
+
+/**
+ * The line of the text that key came from (1 for the first line); 0 when
+ * the key is absent or was set by code. For messages that name a line.
+ */
+size_t pipit__params_line(const pipit_params_t *p, const char *key);
 
 #endif

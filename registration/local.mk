@@ -1,2 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
-pipitinclude_HEADERS += registration/pipit/pipit.h
+pipitinclude_HEADERS += registration/pipit/pipit.h \
+	registration/pipit/transform_file.h
+
+libpipit_internal_la_SOURCES += \
+	registration/transform_file.c \
+	registration/transform_file_write.c

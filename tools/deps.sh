@@ -5,7 +5,8 @@
 set -euo pipefail
 packages=(build-essential autoconf automake libtool pkg-config
           libpng-dev libtiff-dev zlib1g-dev libcunit1-dev
-          libasan8 libubsan1 libtsan2)
+          libasan8 libubsan1 libtsan2
+          elastix)  # transformix: the TransformParameters file tests
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

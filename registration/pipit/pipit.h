@@ -17,5 +17,6 @@
 #include <pipit/interpolator.h>
 #include <pipit/io.h>
 #include <pipit/filters.h>
+#include <pipit/transform_file.h>
 
 #endif
