@@ -79,6 +79,7 @@ int
 main(int argc, char **argv)
 {
     pipit_log_set_handler(pipit_log_stderr, NULL, PIPIT_LOG_WARNING);
+    tool_signals_install();
     if (argc < 2) {
         list_commands(stderr);
         return TOOL_USAGE;
