@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-# Kills (or interrupts) `pipit convert` at every rename, unlink, write
+# Kills (or interrupts) `pipit convert` at every rename, unlink, write,
+# pwrite (TIFF)
 # and fsync of a write over an existing target, one call at a time, with
 # strace's fault injection, and checks what is left: the target must be
 # the complete old image or the complete new one (for a header/data
@@ -34,7 +35,7 @@ for ext in mha mhd nii hdr png tif; do
     old=$(fingerprint "$TMP/old.$ext")
     new=$(fingerprint "$TMP/new.$ext")
     for sig in $SIGNALS; do
-        for call in rename unlink write fsync; do
+        for call in rename unlink write pwrite64 fsync; do
             n=1 seen_old=0 seen_new=0 seen_missing=0 left=0
             while :; do
                 rm -rf "$TMP/w" && mkdir "$TMP/w"
