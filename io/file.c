@@ -326,9 +326,9 @@ side_name(const char *path, const char *kind, uint64_t salt)
     return name;
 }
 
-pipit_status_t
-pipit__temp_create(const char *fmt, const char *path, int *fd, char **tmp,
-                   int *slot)
+/* A fresh temporary file beside path, registered for clean-up. */
+static pipit_status_t
+temp_create(const char *fmt, const char *path, int *fd, char **tmp, int *slot)
 {
     *fd = -1;
     *tmp = NULL;
@@ -359,8 +359,8 @@ pipit__temp_create(const char *fmt, const char *path, int *fd, char **tmp,
                         "temporary name", fmt, path);
 }
 
-void
-pipit__temp_remove(char **tmp, int *slot)
+static void
+temp_remove(char **tmp, int *slot)
 {
     if (*tmp != NULL)
         unlink(*tmp);
@@ -406,7 +406,7 @@ pipit__out_open(pipit__out_t *o, const char *fmt, const char *path)
         goto fail;
     }
     o->cap = OUT_BUFFER;
-    if ((st = pipit__temp_create(fmt, path, &o->fd, &o->tmp, &o->slot)) !=
+    if ((st = temp_create(fmt, path, &o->fd, &o->tmp, &o->slot)) !=
         PIPIT_OK)
         goto fail;
     return PIPIT_OK;
@@ -648,7 +648,7 @@ pipit__out_abort(pipit__out_t *o)
     if (o->tmp != NULL && o->fd >= 0)
         close(o->fd);
     o->fd = -1;
-    pipit__temp_remove(&o->tmp, &o->slot);
+    temp_remove(&o->tmp, &o->slot);
     pipit__free(o->path);
     pipit__free(o->buf);
     o->path = NULL;

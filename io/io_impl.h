@@ -90,14 +90,6 @@ pipit_status_t pipit__out_commit_pair(pipit__out_t *h, pipit__out_t *d);
  * zeroed struct. Keeps the calling thread's message. */
 void pipit__out_abort(pipit__out_t *o);
 
-/** A fresh temporary file beside path, registered for clean-up: *tmp a
- * new string, *slot for pipit__temp_remove. */
-pipit_status_t pipit__temp_create(const char *fmt, const char *path,
-                                  int *fd, char **tmp, int *slot);
-/** Removes and unregisters a temporary file of pipit__temp_create; NULL
- * *tmp is fine. */
-void pipit__temp_remove(char **tmp, int *slot);
-
 /** The calls a writer makes that the test hook sees. */
 typedef enum pipit__io_call {
     PIPIT__IO_WRITE,
