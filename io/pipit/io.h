@@ -10,7 +10,9 @@
  * allows (uncompressed MetaImage and NIfTI, TIFF strips and tiles). A
  * writer is a sink with one input and no output; updating it pulls its
  * input piece by piece and writes a temporary file beside the target,
- * renamed over it only when everything was written.
+ * synced and renamed over it only when everything was written, so a
+ * reader sees the old file or the new one, never a part (doc/io.md,
+ * "Writing"; doc/reliability.md).
  *
  * Geometry follows ITK (see pipit/image.h); how each format stores it,
  * and what it cannot store, is in doc/io.md.
