@@ -34,15 +34,16 @@ typedef enum { SEEN_OLD, SEEN_NEW, SEEN_MISSING, SEEN_BAD } seen_t;
 
 typedef struct target {
     const char *name;   /* file name in the test folder */
-    const char *data;   /* a pair's data file, or NULL */
+    const char *header; /* a pair's header, or NULL for one file */
     bool compress;
 } target_t;
 
 static const target_t targets[] = {
     { "t.mha", NULL, false },   { "z.mha", NULL, true },
-    { "t.mhd", "t.raw", false }, { "z.mhd", "z.zraw", true },
+    { "t.mhd", "t.mhd", false }, { "z.mhd", "z.mhd", true },
     { "t.nii", NULL, false },   { "t.nii.gz", NULL, false },
-    { "t.hdr", "t.img", false }, { "t.png", NULL, false },
+    { "t.hdr", "t.hdr", false }, { "g.img.gz", "g.hdr.gz", false },
+    { "t.png", NULL, false },
     { "t.tif", NULL, false },   { "z.tif", NULL, true },
 };
 #define N_TARGETS (sizeof targets / sizeof targets[0])
@@ -186,9 +187,12 @@ walk_target(const target_t *t, stop_t stop, const pipit_image_t *old_img,
         if (stop == STOP_FAIL) {
             bool folder_sync = w.call == PIPIT__IO_FSYNC &&
                                is_folder(w.call_path);
-            bool header_rename = t->data != NULL &&
+            char header[600];
+            snprintf(header, sizeof header, "%s/%s", dirbuf,
+                     t->header != NULL ? t->header : "");
+            bool header_rename = t->header != NULL &&
                                  w.call == PIPIT__IO_RENAME &&
-                                 strcmp(w.call_path, path) == 0;
+                                 strcmp(w.call_path, header) == 0;
             char msg[1024];
             snprintf(msg, sizeof msg, "%s", pipit_error_message());
             seen_t seen = look(path, old_img, new_img);
@@ -225,7 +229,7 @@ walk_target(const target_t *t, stop_t stop, const pipit_image_t *old_img,
             /* a single file is replaced in one step; a pair may show no
              * header for an instant, but only to a kill: a caught signal
              * completes or undoes it */
-            if (t->data == NULL || stop == STOP_SIGNAL) {
+            if (t->header == NULL || stop == STOP_SIGNAL) {
                 CU_ASSERT(w.seen == SEEN_OLD || w.seen == SEEN_NEW);
             }
             if (stop == STOP_SIGNAL) {
@@ -233,7 +237,7 @@ walk_target(const target_t *t, stop_t stop, const pipit_image_t *old_img,
             }
             if (w.seen == SEEN_BAD ||
                 (w.seen == SEEN_MISSING &&
-                 (t->data == NULL || stop == STOP_SIGNAL)) ||
+                 (t->header == NULL || stop == STOP_SIGNAL)) ||
                 (stop == STOP_SIGNAL && w.leftovers != 0))
                 fprintf(stderr, "\n%s: stop %d at call %zu (%d '%s'): "
                         "seen %d, %zu left\n", t->name, (int)stop, nth,
