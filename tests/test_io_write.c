@@ -11,6 +11,7 @@
  * ... until the write runs through untouched.
  */
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -434,6 +435,58 @@ test_write_error_messages(void)
     pipit_image_unref(img);
 }
 
+/* Writers in several threads at once, over existing files: the clean-up
+ * table is shared; each target ends up new and complete. */
+typedef struct job {
+    char path[600];
+    const pipit_image_t *img;
+    pipit_status_t st;
+} job_t;
+
+static void *
+write_job(void *arg)
+{
+    job_t *j = arg;
+    for (int k = 0; k < 3 && j->st == PIPIT_OK; k++)
+        j->st = pipit_image_write(j->img, j->path);
+    return NULL;
+}
+
+static void
+test_threads(void)
+{
+    static const char *const exts[] = { "mhd", "hdr", "mha", "tif",
+                                        "nii", "png", "nii.gz" };
+    const char *dir = io_fresh_dir("threads");
+    char dirbuf[512];
+    snprintf(dirbuf, sizeof dirbuf, "%s", dir);
+    size_t size[2] = { 33, 7 };
+    pipit_image_t *img = io_pattern(2, size, PIPIT_U8, 1, 6);
+    for (size_t c = 0; c < 4; c++) {
+        unsigned n = test_thread_counts[c];
+        job_t jobs[8];
+        pthread_t tid[8];
+        for (unsigned i = 0; i < n; i++) {
+            snprintf(jobs[i].path, sizeof jobs[i].path, "%s/j%u.%s", dirbuf,
+                     i, exts[i % 7]);
+            jobs[i].img = img;
+            jobs[i].st = PIPIT_OK;
+            CU_ASSERT_EQUAL_FATAL(
+                pthread_create(&tid[i], NULL, write_job, &jobs[i]), 0);
+        }
+        for (unsigned i = 0; i < n; i++) {
+            pthread_join(tid[i], NULL);
+            CU_ASSERT_EQUAL(jobs[i].st, PIPIT_OK);
+            pipit_image_t *back = NULL;
+            ASSERT_OK(pipit_image_read(jobs[i].path, &back));
+            CU_ASSERT(io_same_pixels(img, back));
+            pipit_image_unref(back);
+        }
+        CU_ASSERT_EQUAL(count_leftovers(dirbuf), 0);
+    }
+    pipit_image_unref(img);
+}
+
 const test_case_t test_io_write_cases[] = {
     { "kill_at_every_call", test_kill_at_every_call },
     { "signal_at_every_call", test_signal_at_every_call },
@@ -441,5 +494,6 @@ const test_case_t test_io_write_cases[] = {
     { "names_and_sync", test_names_and_sync },
     { "header_is_a_folder", test_header_is_a_folder },
     { "write_error_messages", test_write_error_messages },
+    { "threads", test_threads },
     { NULL, NULL },
 };
