@@ -40,13 +40,17 @@ char *pipit__dirname(const char *path);
 /** a * b * ... with overflow checks: false when it overflows uint64. */
 bool pipit__mul_u64(uint64_t a, uint64_t b, uint64_t *out);
 
-/* ---- writing, atomically -------------------------------------------- */
+/* ---- writing: the protocol of doc/io.md ---------------------------- */
 
 /**
- * An output file written under a temporary name in the same folder and
- * renamed over the final name by pipit__out_commit, so that a failed or
- * cancelled write never leaves a half-written file under that name.
- * Writes go through a buffer; the first failure sticks (st).
+ * An output file written under a temporary name beside its target
+ * (".NAME.pipit-tmp.XXXXXX") and renamed over the target by
+ * pipit__out_commit (one file) or pipit__out_commit_pair (a header and
+ * its data file), after an fsync unless pipit_io_set_sync(false). A
+ * failed or interrupted write never leaves a half-written file under the
+ * target's name, and the temporary file is registered so that
+ * pipit_io_remove_temporaries (a signal handler) can remove it. Writes
+ * go through a buffer; the first failure sticks (st, and err its errno).
  */
 typedef struct pipit__out {
     int fd;
@@ -57,24 +61,52 @@ typedef struct pipit__out {
     size_t used, cap;
     uint64_t written;
     pipit_status_t st;
+    int err;      /* errno of the first system failure, 0 if none */
+    int slot;     /* clean-up registry slot + 1; 0: none */
 } pipit__out_t;
 
 pipit_status_t pipit__out_open(pipit__out_t *o, const char *fmt,
                                const char *path);
 pipit_status_t pipit__out_write(pipit__out_t *o, const void *p, size_t n);
+/** Writes n bytes at offset off, bypassing the buffer (for libtiff,
+ * which seeks; do not mix with pipit__out_write). */
+pipit_status_t pipit__out_pwrite(pipit__out_t *o, const void *p, size_t n,
+                                 uint64_t off);
 /** Writes what is buffered (also before a seek or a direct fd use). */
 pipit_status_t pipit__out_flush(pipit__out_t *o);
-/** Flushes, closes and renames to the final name. */
+/** Flushes, syncs, closes, renames over the final name, syncs the
+ * folder. */
 pipit_status_t pipit__out_commit(pipit__out_t *o);
+/**
+ * Commits a header h and the data file d it names so that no instant
+ * shows a reader the old header beside new data: the old header is
+ * moved aside, the data renamed into place, then the header. A kill in
+ * between leaves no header (a clean "no such file"); a signal handler
+ * calling pipit_io_remove_temporaries completes or undoes the pair. On
+ * failure before the data moved, the old pair is untouched.
+ */
+pipit_status_t pipit__out_commit_pair(pipit__out_t *h, pipit__out_t *d);
 /** Closes and removes the temporary file; safe after commit or on a
  * zeroed struct. Keeps the calling thread's message. */
 void pipit__out_abort(pipit__out_t *o);
-/** A fresh temporary name beside path (new string); for files that a
- * library writes itself (libtiff). */
-pipit_status_t pipit__temp_create(const char *fmt, const char *path,
-                                  int *fd, char **tmp);
-pipit_status_t pipit__rename(const char *fmt, const char *from,
-                             const char *to);
+
+/** The calls a writer makes that the test hook sees. */
+typedef enum pipit__io_call {
+    PIPIT__IO_WRITE,
+    PIPIT__IO_FSYNC,
+    PIPIT__IO_RENAME,
+    PIPIT__IO_UNLINK,
+} pipit__io_call_t;
+
+/**
+ * Test hook, called before each write, fsync, rename and unlink of the
+ * write protocol (path: the file written, or the rename's target). It
+ * returns 0 to let the call run, or an errno value to fail it with.
+ * NULL removes it. Tests only: not thread-safe against running writes.
+ */
+typedef int (*pipit__io_hook_fn)(void *user, pipit__io_call_t call,
+                                 const char *path);
+PIPIT_API void pipit__io_hook_set(pipit__io_hook_fn fn, void *user);
 
 /* ---- zlib ------------------------------------------------------------ */
 

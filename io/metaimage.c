@@ -1072,9 +1072,9 @@ mha_end(pipit__writer_t *w)
             return st;
         /* the temporary compressed data goes in cleanup */
     } else if (s->separate) {
-        /* The data file first: a header never names a missing file. */
-        if ((st = pipit__out_commit(&s->data)) != PIPIT_OK)
-            return st;
+        /* The order that never shows an old header beside new data
+         * (doc/io.md, "Writing"). */
+        return pipit__out_commit_pair(&s->header, &s->data);
     }
     return pipit__out_commit(&s->header);
 }

@@ -463,22 +463,6 @@ nifti_piece(pipit__writer_t *w, pipit__rows_t *rows)
     return PIPIT_OK;
 }
 
-/* The header of a pair could not be renamed into place after its image
- * was: take the image away again, so that no new image stands beside an
- * old header (or none), and say what happened. */
-static pipit_status_t
-unwind_pair(nifti_wstate_t *s, pipit_status_t st)
-{
-    char why[512];
-    pipit__error_save(why, sizeof why);
-    if (unlink(s->out.path) != 0)
-        return pipit__error_errno(st, errno, "%s; its image file '%s' was "
-                                  "written but cannot be removed", why,
-                                  s->out.path);
-    return pipit__error(st, "%s; its image file '%s' was written, then "
-                        "removed again", why, s->out.path);
-}
-
 static pipit_status_t
 nifti_end(pipit__writer_t *w)
 {
@@ -488,12 +472,9 @@ nifti_end(pipit__writer_t *w)
         return st;
     if (!s->pair)
         return pipit__out_commit(&s->out);
-    /* The image first: a header never names a missing image. */
-    if ((st = pipit__out_commit(&s->out)) != PIPIT_OK)
-        return st;
-    if ((st = pipit__out_commit(&s->hdr)) != PIPIT_OK)
-        return unwind_pair(s, st);
-    return PIPIT_OK;
+    /* The order that never shows an old header beside a new image
+     * (doc/io.md, "Writing"). */
+    return pipit__out_commit_pair(&s->hdr, &s->out);
 }
 
 static void

@@ -449,9 +449,10 @@ on_write_error(png_structp png, png_const_charp msg)
 static pipit_status_t
 enc_failure(png_enc_t *e)
 {
-    /* A failed write already recorded the system's reason. */
+    /* A failed write already set the message, with the system's
+     * reason: keep it (formatting it into itself would empty it). */
     if (e->out.st != PIPIT_OK)
-        return pipit__error(e->out.st, "%s", pipit_error_message());
+        return e->out.st;
     return pipit__error(PIPIT_EFORMAT, FMT ": '%s': %s", e->path, e->msg);
 }
 

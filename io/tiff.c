@@ -681,8 +681,10 @@ const pipit_node_class_t pipit__tiff_reader_class = {
 typedef struct tiff_wstate {
     TIFF *tif;
     tiff_msg_t msg;
-    char *tmp;            /* temporary file, removed unless renamed */
-    int fd;
+    /* libtiff writes through the procs below into out, so that every
+     * byte goes through the write protocol of io/file.c. */
+    pipit__out_t out;
+    uint64_t pos, end;    /* libtiff's file position, and the file size */
     const pipit_image_t *info;
     pipit_pixel_type_t type;
     size_t pages, page;   /* pages to write, current page */
@@ -696,8 +698,73 @@ typedef struct tiff_wstate {
 static pipit_status_t
 wfail(pipit__writer_t *w, tiff_wstate_t *s, const char *what)
 {
+    /* A system failure: its reason, not libtiff's retelling of it. */
+    if (s->out.err != 0)
+        return pipit__error_errno(PIPIT_EIO, s->out.err, FMT ": '%s': %s",
+                                  w->path, what);
+    if (s->out.st != PIPIT_OK)
+        return s->out.st;   /* its message is set (out of memory) */
     return pipit__error(PIPIT_EIO, FMT ": '%s': %s%s%s", w->path, what,
                         s->msg.set ? ": " : "", s->msg.set ? s->msg.text : "");
+}
+
+static tmsize_t
+proc_write(thandle_t h, void *p, tmsize_t n)
+{
+    tiff_wstate_t *s = (tiff_wstate_t *)h;
+    if (n < 0 || pipit__out_pwrite(&s->out, p, (size_t)n, s->pos) !=
+                     PIPIT_OK)
+        return -1;
+    s->pos += (uint64_t)n;
+    if (s->pos > s->end)
+        s->end = s->pos;
+    return n;
+}
+
+static tmsize_t
+proc_read(thandle_t h, void *p, tmsize_t n)
+{
+    tiff_wstate_t *s = (tiff_wstate_t *)h;
+    ssize_t got = n < 0 ? -1 : pread(s->out.fd, p, (size_t)n, (off_t)s->pos);
+    if (got > 0)
+        s->pos += (uint64_t)got;
+    return got;
+}
+
+static toff_t
+proc_seek(thandle_t h, toff_t off, int whence)
+{
+    tiff_wstate_t *s = (tiff_wstate_t *)h;
+    uint64_t base = whence == SEEK_CUR ? s->pos
+                    : whence == SEEK_END ? s->end : 0;
+    s->pos = base + off;
+    return s->pos;
+}
+
+static int
+proc_close(thandle_t h)
+{
+    (void)h;   /* pipit__out_commit or _abort closes the file */
+    return 0;
+}
+
+static toff_t
+proc_size(thandle_t h)
+{
+    return ((tiff_wstate_t *)h)->end;
+}
+
+static int
+proc_map(thandle_t h, void **base, toff_t *size)
+{
+    (void)h, (void)base, (void)size;
+    return 0;
+}
+
+static void
+proc_unmap(thandle_t h, void *base, toff_t size)
+{
+    (void)h, (void)base, (void)size;
 }
 
 static pipit_status_t
@@ -780,7 +847,6 @@ tiff_begin(pipit__writer_t *w, const pipit_image_t *info,
     if (s == NULL)
         return PIPIT_ENOMEM;
     w->state = s;
-    s->fd = -1;
     s->info = info;
     s->type = type;
     s->pages = info->dim >= 3 ? info->size[2] : 1;
@@ -793,13 +859,21 @@ tiff_begin(pipit__writer_t *w, const pipit_image_t *info,
         rps = info->size[1];
     s->rps = (uint32_t)rps;
     uint64_t bytes = (uint64_t)s->row_bytes * info->size[1] * s->pages;
-    if ((st = pipit__temp_create(FMT, w->path, &s->fd, &s->tmp)) != PIPIT_OK)
+    if ((st = pipit__out_open(&s->out, FMT, w->path)) != PIPIT_OK)
         return st;
     const char *mode = bytes > pipit__tiff_bigtiff_bytes ? "w8" : "w";
-    s->tif = open_tiff(s->tmp, s->fd, mode, &s->msg);
+    TIFFOpenOptions *o = TIFFOpenOptionsAlloc();
+    if (o == NULL)
+        return pipit__error_nomem();
+    TIFFOpenOptionsSetMaxSingleMemAlloc(o, TIFF_MAX_ALLOC);
+    TIFFOpenOptionsSetErrorHandlerExtR(o, on_error, &s->msg);
+    TIFFOpenOptionsSetWarningHandlerExtR(o, on_warning, &s->msg);
+    s->tif = TIFFClientOpenExt(w->path, mode, (thandle_t)s, proc_read,
+                               proc_write, proc_seek, proc_close, proc_size,
+                               proc_map, proc_unmap, o);
+    TIFFOpenOptionsFree(o);
     if (s->tif == NULL)
         return wfail(w, s, "cannot start the file");
-    s->fd = -1;  /* libtiff owns it now */
     set_page_tags(w, s);
     return PIPIT_OK;
 }
@@ -894,14 +968,9 @@ tiff_end(pipit__writer_t *w)
     int ok = TIFFFlush(s->tif);
     TIFFClose(s->tif);
     s->tif = NULL;
-    if (!ok || s->msg.set)
+    if (!ok || s->msg.set || s->out.st != PIPIT_OK)
         return wfail(w, s, "finishing the file");
-    pipit_status_t st = pipit__rename(FMT, s->tmp, w->path);
-    if (st == PIPIT_OK) {
-        pipit__free(s->tmp);
-        s->tmp = NULL;
-    }
-    return st;
+    return pipit__out_commit(&s->out);
 }
 
 static void
@@ -912,11 +981,7 @@ tiff_cleanup(pipit__writer_t *w)
         return;
     if (s->tif != NULL)
         TIFFClose(s->tif);
-    if (s->fd >= 0)
-        close(s->fd);
-    if (s->tmp != NULL)
-        unlink(s->tmp);
-    pipit__free(s->tmp);
+    pipit__out_abort(&s->out);
     pipit__free(s->strip);
     pipit__free(s);
     w->state = NULL;

@@ -14,6 +14,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_io_png.c \
 	tests/test_io_tiff.c \
 	tests/test_io.c \
+	tests/test_io_write.c \
 	tests/suites.h \
 	tests/test_core.c \
 	tests/test_image.c \
@@ -40,7 +41,7 @@ tests_pipit_tests_SOURCES = \
 tests_pipit_tests_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) \
 	-DPIPIT_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
 tests_pipit_tests_LDADD = libpipit-internal.la $(CUNIT_LIBS)
-EXTRA_DIST += tests/data
+EXTRA_DIST += tests/data tests/kill_writes.sh
 
 # libFuzzer targets of the image readers (doc/io.md): configure with
 # CC=clang, CFLAGS with -fsanitize=fuzzer-no-link,address,undefined and

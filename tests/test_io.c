@@ -146,6 +146,7 @@ test_unwritable(void)
                               "cannot create");
         }
         CU_ASSERT_EQUAL(io_count_prefix(dir, "x."), 0);
+        CU_ASSERT_EQUAL(io_count_prefix(dir, ".x."), 0);
     }
     chmod(dir, 0755);
     pipit_image_unref(img);
@@ -182,6 +183,7 @@ test_full_disk(void)
         ASSERT_FAILS_WITH(st, PIPIT_EIO, "out.");
         /* the old file only: no temporary, no .raw */
         CU_ASSERT_EQUAL(io_count_prefix(dir, "out."), 1);
+        CU_ASSERT_EQUAL(io_count_prefix(dir, ".out."), 0);
         size_t n;
         unsigned char *b = io_read_file(path, &n);
         CU_ASSERT(b != NULL && n == 3 && memcmp(b, "old", 3) == 0);
@@ -214,6 +216,7 @@ test_cancelled_write(void)
     pipit_node_set_progress(w, cancel_half, NULL);
     CU_ASSERT_EQUAL(pipit_node_update(w), PIPIT_ECANCELED);
     CU_ASSERT_EQUAL(io_count_prefix(dir, "c."), 0);
+    CU_ASSERT_EQUAL(io_count_prefix(dir, ".c."), 0);
     pipit_node_unref(w);
     pipit_image_unref(img);
 }

@@ -622,20 +622,21 @@ test_pair_failed_writes(void)
     CU_ASSERT_EQUAL(pipit_node_update(w), PIPIT_ECANCELED);
     pipit_node_unref(w);
     CU_ASSERT_EQUAL(io_count_prefix(dir, "c."), 2);
+    CU_ASSERT_EQUAL(io_count_prefix(dir, ".c."), 0);
     CU_ASSERT_EQUAL(file_size(hdr), 3);
     CU_ASSERT_EQUAL(file_size(imgp), 3);
 
-    /* the header cannot take its name (a folder has it) after the image
-     * took its own: the image is taken away again, and the message says
-     * so */
+    /* the header's name is a folder: refused before the image moved
+     * (tests/test_io_write.c walks the other failures of the commit) */
     dir = io_fresh_dir("prename");
     snprintf(hdr, sizeof hdr, "%s/x.hdr", dir);
     snprintf(imgp, sizeof imgp, "%s/x.img", dir);
     CU_ASSERT_EQUAL_FATAL(mkdir(hdr, 0777), 0);
-    ASSERT_FAILS_WITH(pipit_image_write(img, hdr), PIPIT_EIO, "x.img");
-    CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(), "x.hdr"));
+    ASSERT_FAILS_WITH(pipit_image_write(img, hdr), PIPIT_EIO, "x.hdr");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(), "folder"));
     CU_ASSERT(!io_exists(imgp));
     CU_ASSERT_EQUAL(io_count_prefix(dir, "x."), 1);
+    CU_ASSERT_EQUAL(io_count_prefix(dir, ".x."), 0);
     rmdir(hdr);
 
     /* a full disk while the voxels are written (RLIMIT_FSIZE, as in
@@ -656,6 +657,7 @@ test_pair_failed_writes(void)
     signal(SIGXFSZ, old_handler);
     ASSERT_FAILS_WITH(st, PIPIT_EIO, "f.img");
     CU_ASSERT_EQUAL(io_count_prefix(dir, "f."), 2);
+    CU_ASSERT_EQUAL(io_count_prefix(dir, ".f."), 0);
     CU_ASSERT_EQUAL(file_size(hdr), 3);
     CU_ASSERT_EQUAL(file_size(imgp), 3);
 

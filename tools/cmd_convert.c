@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * `pipit convert [--type T] [--compress] [--level N] IN OUT`: reads IN
- * and writes OUT, formats chosen by the file names. The pixels stream
- * through piece by piece, so neither file has to fit in memory.
+ * `pipit convert [--type T] [--compress] [--level N] [--no-sync] IN OUT`:
+ * reads IN and writes OUT, formats chosen by the file names. The pixels
+ * stream through piece by piece, so neither file has to fit in memory.
  */
 #include <stdio.h>
 #include <string.h>
@@ -14,7 +14,7 @@
 
 #define USAGE                                                              \
     "pipit convert [--type u8|i8|u16|i16|u32|i32|f32|f64] [--compress] "   \
-    "[--level 1..9] IN OUT"
+    "[--level 1..9] [--no-sync] IN OUT"
 
 int pipit_cmd_convert(int argc, char **argv);
 
@@ -31,12 +31,16 @@ pipit_cmd_convert(int argc, char **argv)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: %s\nConverts between PNG, TIFF, MetaImage and "
                    "NIfTI, chosen by the file names;\n--type converts "
-                   "the pixels (rounded, clamped).\n", USAGE);
+                   "the pixels (rounded, clamped); --no-sync skips the "
+                   "fsyncs\n(for scratch output: atomic still, but not "
+                   "durable across a power cut).\n", USAGE);
             return TOOL_OK;
         } else if (strcmp(a, "--type") == 0 || strcmp(a, "-t") == 0) {
             if (++i == argc)
                 return tool_usage(USAGE, "--type needs a pixel type");
             type = argv[i];
+        } else if (strcmp(a, "--no-sync") == 0) {
+            pipit_io_set_sync(false);   /* scratch output: no fsync */
         } else if (strcmp(a, "--compress") == 0) {
             compress = true;
         } else if (strcmp(a, "--level") == 0) {

@@ -16,7 +16,8 @@
 #include "node_impl.h" /* a class's inputs, for the usage lines */
 #include "tool.h"
 
-#define USAGE_FILTER "pipit filter NAME [--setting value ...] IN [IN2] OUT"
+#define USAGE_FILTER                                                       \
+    "pipit filter NAME [--setting value ...] [--no-sync] IN [IN2] OUT"
 #define USAGE_FILTERS "pipit filters [--markdown]"
 
 int pipit_cmd_filter(int argc, char **argv);
@@ -274,6 +275,10 @@ pipit_cmd_filter(int argc, char **argv)
             filter_help(c);
             rc = TOOL_OK;
             goto done;
+        }
+        if (strcmp(a, "--no-sync") == 0) {
+            pipit_io_set_sync(false);   /* scratch output: no fsync */
+            continue;
         }
         if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
             char name[128];

@@ -3,6 +3,7 @@
 bin_PROGRAMS += tools/pipit
 tools_pipit_SOURCES = \
 	tools/pipit.c \
+	tools/signals.c \
 	tools/tool.h \
 	tools/cmd_info.c \
 	tools/cmd_convert.c \

@@ -119,6 +119,7 @@ main(int argc, char **argv)
         argc -= 2, argv += 2;
     }
     pipit_log_set_handler(pipit_log_stderr, NULL, level);
+    tool_signals_install();
     if (argc < 2) {
         list_commands(stderr);
         return TOOL_USAGE;

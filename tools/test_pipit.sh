@@ -57,5 +57,23 @@ expect 2 "--type" -- $PIPIT convert --type u12 a.mha b.mha
 expect 2 "unknown option" -- $PIPIT convert --frob a.mha b.mha
 expect 2 "level" -- $PIPIT convert --level 99 "$DATA/fixed.mhd" "$TMP/l.mha"
 
+# writing: --no-sync still writes; a file size limit (SIGXFSZ) is a
+# write error that leaves the old file and no temporary file
+expect 0 "" -- $PIPIT convert --no-sync "$DATA/fixed.mhd" "$TMP/ns.mha"
+expect 0 "min/max      -2 217" -- $PIPIT info "$TMP/ns.mha"
+expect 0 "" -- $PIPIT filter binary-threshold --no-sync --lower 0 "$DATA/fixed.mhd" "$TMP/ns.nii"
+expect 0 "pixel type" -- $PIPIT info "$TMP/ns.nii"
+mkdir "$TMP/lim"
+for ext in mha mhd nii tif png; do
+    type=f32; [ $ext = png ] && type=u16
+    $PIPIT convert --type u8 "$DATA/fixed.mhd" "$TMP/lim/o.$ext"
+    expect 1 "File too large" -- sh -c "ulimit -f 16; exec $PIPIT convert --type $type '$DATA/fixed.mhd' '$TMP/lim/o.$ext'"
+    expect 0 "pixel type   u8" -- $PIPIT info "$TMP/lim/o.$ext"
+    if ls -A "$TMP/lim" | grep -q pipit-; then
+        echo "FAIL: ulimit -f left a temporary file:"; ls -A "$TMP/lim"
+        fails=$((fails + 1))
+    fi
+done
+
 [ "$fails" = 0 ] && echo "tools/test_pipit.sh: all passed"
 exit $((fails > 0))

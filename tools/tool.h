@@ -24,4 +24,8 @@ int tool_usage(const char *usage, const char *fmt, ...) PIPIT_PRINTF(2, 3);
 /** tool_fail with the library's last message. */
 int tool_fail_status(pipit_status_t st);
 
+/** Cleans up temporary files on SIGINT, SIGTERM and SIGHUP and turns
+ * SIGXFSZ into a write error (tools/signals.c). */
+void tool_signals_install(void);
+
 #endif

@@ -10,7 +10,9 @@
  * allows (uncompressed MetaImage and NIfTI, TIFF strips and tiles). A
  * writer is a sink with one input and no output; updating it pulls its
  * input piece by piece and writes a temporary file beside the target,
- * renamed over it only when everything was written.
+ * synced and renamed over it only when everything was written, so a
+ * reader sees the old file or the new one, never a part (doc/io.md,
+ * "Writing"; doc/reliability.md).
  *
  * Geometry follows ITK (see pipit/image.h); how each format stores it,
  * and what it cannot store, is in doc/io.md.
@@ -90,6 +92,27 @@ PIPIT_API pipit_status_t pipit_image_write(const pipit_image_t *img,
 PIPIT_API pipit_status_t pipit_image_write_with(
     const pipit_image_t *img, const char *path,
     const pipit_write_options_t *options);
+
+/**
+ * Whether writers make their files durable (default true): each file is
+ * fsynced before it is renamed into place, and its folder after. Off,
+ * a write is still atomic for other programs, but a power cut may leave
+ * an empty or old file: for scratch output. Process-wide; thread-safe;
+ * writes already running may see either value.
+ */
+PIPIT_API void pipit_io_set_sync(bool sync);
+PIPIT_API bool pipit_io_get_sync(void);
+
+/**
+ * For a signal handler (async-signal-safe; lock-free): removes the
+ * temporary files of the writes in progress and completes or undoes a
+ * header/data pair being committed, so that the process can then die
+ * with the signal leaving every target the old file or the new one.
+ * Writes running on afterwards fail. Relative names are resolved
+ * against the current folder, as when the write started: do not chdir
+ * while writing. See doc/reliability.md.
+ */
+PIPIT_API void pipit_io_remove_temporaries(void);
 
 #ifdef __cplusplus
 }
