@@ -37,6 +37,9 @@ free_taps(dgauss_t *g)
 static pipit_status_t
 dgauss_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     dgauss_t *g = (dgauss_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     pipit_status_t st;

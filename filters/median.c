@@ -297,6 +297,9 @@ static const row_fn row_fns[PIPIT_PIXEL_TYPE_COUNT] = {
 static pipit_status_t
 median_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     median_t *m = (median_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     pipit_status_t st = pipit__check_scalar_2d3d(n, 0);

@@ -700,6 +700,9 @@ cubic_prepare(resample_t *r, const pipit_image_t *in)
 static pipit_status_t
 resample_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     resample_t *r = (resample_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     const pipit_image_t *ref = pipit__input(n, 1);

@@ -28,7 +28,7 @@ PIPIT_API pipit_node_t *pipit_filter_new(const char *name);
 
 /**
  * abs (ITK AbsImageFilter): |v|; output type = input type by default
- * (setting type), signed minima saturate (|-128| = 127 for i8). New
+ * (setting `type`), signed minima saturate (|-128| = 127 for i8). New
  * reference.
  */
 PIPIT_API pipit_node_t *pipit_abs_new(void);
@@ -37,7 +37,7 @@ PIPIT_API pipit_node_t *pipit_abs_new(void);
  * add (ITK AddImageFilter): input 0 + input 1, or + `constant` when
  * input 1 is not connected (same size and components; any types). All
  * f32: single precision; otherwise double, then rounded half away from
- * zero and clamped to the output type (setting type; default input 0's).
+ * zero and clamped to the output type (setting `type`; default input 0's).
  * New reference, or NULL (constant not finite).
  */
 PIPIT_API pipit_node_t *pipit_add_new(double constant);
@@ -54,7 +54,7 @@ PIPIT_API pipit_node_t *pipit_bin_shrink_new(unsigned dim,
 /**
  * binary-threshold (ITK BinaryThresholdImageFilter): `inside` where
  * lower <= v <= upper (compared exactly; NaN outside), `outside`
- * elsewhere; u8 output by default (setting type). New reference, or NULL
+ * elsewhere; u8 output by default (setting `type`). New reference, or NULL
  * (a value not finite); lower > upper fails at update.
  */
 PIPIT_API pipit_node_t *pipit_binary_threshold_new(double lower, double upper,
@@ -71,8 +71,8 @@ PIPIT_API pipit_node_t *pipit_cast_new(pipit_pixel_type_t type);
 /**
  * change-information (ITK ChangeInformationImageFilter): the input with
  * the spacing, origin and direction of the reference image on input 1
- * (optional) and then of the settings spacing, origin, direction (text
- * lists; empty keeps) and center (bool). No pixel is copied: the output
+ * (optional) and then of the settings `spacing`, `origin`, `direction` (text
+ * lists; empty keeps) and `center` (bool). No pixel is copied: the output
  * shares the input's buffer. New reference.
  */
 PIPIT_API pipit_node_t *pipit_change_information_new(void);
@@ -105,8 +105,8 @@ PIPIT_API pipit_node_t *pipit_constant_pad_new(unsigned dim,
 
 /**
  * discrete-gaussian (ITK DiscreteGaussianImageFilter): separable discrete
- * Gaussian of `variance` on every axis (settings: variance per axis,
- * maximum_error, maximum_kernel_width, use_image_spacing); zero-flux
+ * Gaussian of `variance` on every axis (settings: `variance` per axis,
+ * `maximum-error`, `maximum-kernel-width`, `use-image-spacing`); zero-flux
  * Neumann boundary; output type = input type. New reference, or NULL
  * with PIPIT_EINVAL (variance negative or not finite) / PIPIT_ENOMEM.
  */
@@ -123,7 +123,7 @@ PIPIT_API pipit_node_t *pipit_divide_new(double constant);
 
 /**
  * exp (ITK ExpImageFilter): e^v in double; f32 output for integer
- * inputs by default (setting type), else the input's type. New reference.
+ * inputs by default (setting `type`), else the input's type. New reference.
  */
 PIPIT_API pipit_node_t *pipit_exp_new(void);
 
@@ -146,7 +146,7 @@ PIPIT_API pipit_node_t *pipit_flip_new(unsigned dim, const bool *axes);
 /**
  * gradient (ITK GradientImageFilter): central-difference gradient, a
  * vector image of dim f32 components (f64 for f64 input); settings
- * use_image_spacing, use_image_direction (both true). New reference.
+ * `use-image-spacing`, `use-image-direction` (both true). New reference.
  */
 PIPIT_API pipit_node_t *pipit_gradient_new(void);
 
@@ -166,7 +166,7 @@ PIPIT_API pipit_node_t *pipit_gradient_magnitude_recursive_gaussian_new(
 
 /**
  * histogram: counts of the input's values (scalar images) in `bins`
- * bins over ITK's automatic range, or [lower, upper] with setting auto
+ * bins over ITK's automatic range, or [lower, upper] with setting `auto`
  * false; the output passes the input through (shared, not copied). New
  * reference, or NULL (bins 0).
  */
@@ -194,7 +194,7 @@ PIPIT_API pipit_node_t *pipit_laplacian_new(void);
 
 /**
  * log (ITK LogImageFilter): natural logarithm in double; f32 output for
- * integer inputs by default (setting type). New reference.
+ * integer inputs by default (setting `type`). New reference.
  */
 PIPIT_API pipit_node_t *pipit_log_new(void);
 
@@ -206,14 +206,14 @@ PIPIT_API pipit_node_t *pipit_maximum_new(double constant);
 
 /**
  * mean (ITK MeanImageFilter): average over the box of `radius` voxels on
- * every axis (setting radius per axis); output type = input type,
+ * every axis (setting `radius` per axis); output type = input type,
  * integers rounded. New reference.
  */
 PIPIT_API pipit_node_t *pipit_mean_new(unsigned radius);
 
 /**
  * median (ITK MedianImageFilter): median over the box of `radius` voxels
- * on every axis (setting radius per axis); any scalar type. New
+ * on every axis (setting `radius` per axis); any scalar type. New
  * reference.
  */
 PIPIT_API pipit_node_t *pipit_median_new(unsigned radius);
@@ -268,7 +268,7 @@ PIPIT_API pipit_node_t *pipit_permute_axes_new(unsigned dim,
 /**
  * pyramid: level `level` (0 the coarsest) of an elastix pyramid of
  * `levels` levels; type "smoothing", "recursive" or "shrinking" (NULL:
- * smoothing); setting schedule for ImagePyramidSchedule. f32 output.
+ * smoothing); setting `schedule` for ImagePyramidSchedule. f32 output.
  * See doc/filters-smoothing.md. New reference, or NULL with PIPIT_EINVAL.
  */
 PIPIT_API pipit_node_t *pipit_pyramid_new(const char *type, unsigned levels,
@@ -288,9 +288,10 @@ PIPIT_API pipit_node_t *pipit_recursive_gaussian_new(double sigma,
 /**
  * resample (ITK ResampleImageFilter): out(x) = in(T(x)) on the grid of
  * the reference image on input 1 when connected, else of the settings
- * size / spacing / origin / direction, else (size 0) the input's grid;
- * settings interpolator (nearest, linear, bspline, bspline-float), order,
- * default_value, output_type. The transform is the identity until
+ * `size` / `spacing` / `origin` / `direction`, else (size 0) the
+ * input's grid; settings `interpolator` (nearest, linear, bspline,
+ * bspline-float), `order`, `default-value`, `type` (the output's pixel
+ * type). The transform is the identity until
  * pipit_resample_set_transform. New reference.
  */
 PIPIT_API pipit_node_t *pipit_resample_new(void);
@@ -307,14 +308,14 @@ PIPIT_API pipit_status_t pipit_resample_set_transform(pipit_node_t *n,
 /**
  * rescale-intensity (ITK RescaleIntensityImageFilter): the input's
  * [minimum, maximum] mapped linearly onto [min, max]; output type =
- * input type by default (setting type). New reference, or NULL (a value
+ * input type by default (setting `type`). New reference, or NULL (a value
  * not finite); min > max fails at update.
  */
 PIPIT_API pipit_node_t *pipit_rescale_intensity_new(double min, double max);
 
 /**
  * shift-scale (ITK ShiftScaleImageFilter): (v + shift) * scale in
- * double, converted to the output type (setting type). New reference, or
+ * double, converted to the output type (setting `type`). New reference, or
  * NULL (a value not finite).
  */
 PIPIT_API pipit_node_t *pipit_shift_scale_new(double shift, double scale);
@@ -329,14 +330,14 @@ PIPIT_API pipit_node_t *pipit_shrink_new(unsigned dim, const size_t *factors);
 /**
  * smoothing-recursive-gaussian (ITK SmoothingRecursiveGaussianImageFilter):
  * IIR Gaussian of `sigma` (physical units) along every axis (setting
- * sigma per axis); output type = input type. New reference, or NULL
+ * `sigma` per axis); output type = input type. New reference, or NULL
  * with PIPIT_EINVAL.
  */
 PIPIT_API pipit_node_t *pipit_smoothing_recursive_gaussian_new(double sigma);
 
 /**
  * sqrt (ITK SqrtImageFilter): square root in double; f32 output for
- * integer inputs by default (setting type). New reference.
+ * integer inputs by default (setting `type`). New reference.
  */
 PIPIT_API pipit_node_t *pipit_sqrt_new(void);
 
@@ -386,8 +387,8 @@ PIPIT_API pipit_node_t *pipit_threshold_new(double lower, double upper,
 /**
  * warp (ITK WarpImageFilter): out(x) = in(x + d(x)), d the displacement
  * field on input 1 (dim f32 or f64 components, physical units), whose
- * grid the output takes; settings as resample's interpolator,
- * order, default_value, output_type. New reference.
+ * grid the output takes; settings as resample's `interpolator`,
+ * `order`, `default-value`, `type`. New reference.
  */
 PIPIT_API pipit_node_t *pipit_warp_new(void);
 
