@@ -24,6 +24,70 @@ PIPIT_API const pipit_node_class_t *pipit_filter_class_find(const char *name);
 /** pipit_node_new of the class called name (NULL when unknown). */
 PIPIT_API pipit_node_t *pipit_filter_new(const char *name);
 
+/* ---- sources: nodes with no input ------------------------------------ */
+
+/*
+ * Every source has the settings `size` (pixels per axis; how many values
+ * is the dimension), `spacing`, `origin`, `direction` (dim x dim row by
+ * row), `type` (pixel type) and `components`; it makes only the region
+ * asked of it, so it streams, and a region update gives the same bits
+ * as that region of a whole update.
+ */
+
+/**
+ * Fills the region asked of a callback source: `pixels` is region->lo's
+ * pixel in image (borrowed; pipit_image_strides gives the byte steps),
+ * and every pixel of the region, no other, is to be written. Called from
+ * several pool threads at once, for disjoint regions. A status other
+ * than PIPIT_OK fails the update.
+ */
+typedef pipit_status_t (*pipit_source_fn)(const pipit_image_t *image,
+                                          const pipit_region_t *region,
+                                          void *pixels, void *user);
+
+/**
+ * callback: a source whose pixels fn writes, for each piece of what is
+ * asked (dim values of size, pixel type type, components values per
+ * pixel). user is passed to fn as is. New reference, or NULL with
+ * PIPIT_EINVAL (fn NULL, a bad size or type).
+ */
+PIPIT_API pipit_node_t *pipit_callback_source_new(unsigned dim,
+                                                  const size_t *size,
+                                                  pipit_pixel_type_t type,
+                                                  unsigned components,
+                                                  pipit_source_fn fn,
+                                                  void *user);
+
+/**
+ * constant: a source whose every pixel is `value` (setting `value`),
+ * rounded and clamped to type. New reference, or NULL with PIPIT_EINVAL.
+ */
+PIPIT_API pipit_node_t *pipit_constant_new(unsigned dim, const size_t *size,
+                                           pipit_pixel_type_t type,
+                                           double value);
+
+/**
+ * noise: a source of Gaussian noise, `mean` + `sigma` * z, z standard
+ * normal drawn from `seed`: a pixel's value depends on the seed and its
+ * index only (counter-based generator), so any region, piece size or
+ * thread count gives the same bits. New reference, or NULL with
+ * PIPIT_EINVAL (mean not finite, sigma negative).
+ */
+PIPIT_API pipit_node_t *pipit_noise_new(unsigned dim, const size_t *size,
+                                        pipit_pixel_type_t type, double mean,
+                                        double sigma, uint64_t seed);
+
+/**
+ * ramp: a source whose value is `offset` + `scale` * c, c the pixel's
+ * index along `axis` (setting `coordinate` index), or the axis-th
+ * coordinate of its physical point (`coordinate` physical), computed as
+ * pipit_image_index_to_point does. Offset 0, scale 1 by default. New
+ * reference, or NULL with PIPIT_EINVAL (axis >= dim).
+ */
+PIPIT_API pipit_node_t *pipit_ramp_new(unsigned dim, const size_t *size,
+                                       pipit_pixel_type_t type,
+                                       unsigned axis);
+
 /* ---- constructors, one block per filter (keep alphabetical) ---------- */
 
 /**
