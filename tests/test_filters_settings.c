@@ -347,11 +347,152 @@ test_header_names_real_settings(void)
     free(text);
 }
 
+/* ---- median over boxes of any radius the setting allows ---------------- */
+
+typedef struct {
+    double v;
+    uint64_t w;
+} weighted_t;
+
+static int
+by_value(const void *a, const void *b)
+{
+    double x = ((const weighted_t *)a)->v, y = ((const weighted_t *)b)->v;
+    return x < y ? -1 : x > y;
+}
+
+/* The plain reference: every position of the box clamped into the
+ * image, counted per axis; the values sorted and the middle weight
+ * found. */
+static double
+reference_median(const pipit_image_t *img, const size_t *at, const size_t *r)
+{
+    const size_t *size = pipit_image_size(img);
+    unsigned dim = pipit_image_dim(img);
+    uint64_t wax[3][64];
+    size_t n[3] = { 1, 1, 1 };
+    for (unsigned d = 0; d < 3; d++) {
+        if (d < dim)
+            n[d] = size[d];
+        for (size_t i = 0; i < n[d]; i++)
+            wax[d][i] = 0;
+        size_t rd = d < dim ? r[d] : 0;
+        for (long off = -(long)rd; off <= (long)rd; off++) {
+            long i = (long)at[d] + off;
+            i = i < 0 ? 0 : i >= (long)n[d] ? (long)n[d] - 1 : i;
+            wax[d][i]++;
+        }
+    }
+    weighted_t *all = malloc(n[0] * n[1] * n[2] * sizeof *all);
+    size_t m = 0;
+    uint64_t total = 0;
+    for (size_t z = 0; z < n[2]; z++)
+        for (size_t y = 0; y < n[1]; y++)
+            for (size_t x = 0; x < n[0]; x++) {
+                uint64_t w = wax[0][x] * wax[1][y] * wax[2][z];
+                if (w == 0)
+                    continue;
+                size_t idx[3] = { x, y, z };
+                all[m].v = pipit_image_get_value(img, idx, 0);
+                all[m++].w = w;
+                total += w;
+            }
+    qsort(all, m, sizeof *all, by_value);
+    uint64_t k = total / 2;
+    size_t i = 0;
+    while (all[i].w <= k)
+        k -= all[i++].w;
+    double v = all[i].v;
+    free(all);
+    return v;
+}
+
+static void
+test_median_any_radius(void)
+{
+    static const struct {
+        unsigned dim;
+        size_t size[3];
+        const char *radius;
+        size_t r[3];
+        pipit_pixel_type_t type;
+    } cases[] = {
+        { 2, { 23, 9, 1 }, "33", { 33, 33, 0 }, PIPIT_F32 }, /* 67 rows */
+        { 2, { 40, 7, 1 }, "2,32", { 2, 32, 0 }, PIPIT_I16 },
+        { 3, { 9, 8, 7 }, "4", { 4, 4, 4 }, PIPIT_U8 },      /* 81 rows */
+        { 3, { 9, 8, 7 }, "4", { 4, 4, 4 }, PIPIT_F64 },
+        { 3, { 6, 5, 4 }, "1,5,7", { 1, 5, 7 }, PIPIT_I32 },
+        { 3, { 3, 3, 2 }, "1000", { 1000, 1000, 1000 }, PIPIT_U16 },
+        { 3, { 4, 3, 2 }, "1000,0,1000", { 1000, 0, 1000 }, PIPIT_I8 },
+        { 2, { 5, 4, 1 }, "1000", { 1000, 1000, 0 }, PIPIT_U32 },
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        size_t count = cases[c].size[0] * cases[c].size[1] *
+                       (cases[c].dim > 2 ? cases[c].size[2] : 1);
+        double *v = malloc(count * sizeof *v);
+        uint64_t h = 12345 + c;
+        for (size_t i = 0; i < count; i++) {
+            h = h * 6364136223846793005u + 1442695040888963407u;
+            /* signed and fractional values, with repeats */
+            v[i] = (double)((h >> 33) % 61) - 20.0 +
+                   (pipit_pixel_type_is_float(cases[c].type) ? 0.25 : 0.0) *
+                       (double)((h >> 20) % 3);
+            if (cases[c].type == PIPIT_U8 || cases[c].type == PIPIT_U16 ||
+                cases[c].type == PIPIT_U32)
+                v[i] += 20.0;
+        }
+        pipit_image_t *img =
+            tf_values(cases[c].dim, cases[c].size, cases[c].type, v);
+        free(v);
+        pipit_image_t *ref = NULL;
+        for (unsigned t = 0; t < 4; t++) {
+            ASSERT_OK(pipit_pool_set_threads(test_thread_counts[t]));
+            pipit_node_t *n = pipit_median_new(1);
+            ASSERT_OK(pipit_node_set(n, "radius", cases[c].radius));
+            ASSERT_OK(pipit_node_set_input_image(n, 0, img));
+            pipit_image_t *out = tf_update(n);
+            if (ref == NULL) {
+                ref = out;
+                bool ok = true;
+                for (size_t z = 0; z < (cases[c].dim > 2 ? cases[c].size[2]
+                                                          : 1);
+                     z++)
+                    for (size_t y = 0; y < cases[c].size[1]; y++)
+                        for (size_t x = 0; x < cases[c].size[0]; x++) {
+                            size_t at[3] = { x, y, z };
+                            double want = reference_median(img, at,
+                                                           cases[c].r);
+                            double got = pipit_image_get_value(out, at, 0);
+                            if (got != want && ok) {
+                                fprintf(stderr,
+                                        "\nmedian %s at %zu,%zu,%zu: %g, "
+                                        "not %g\n",
+                                        cases[c].radius, x, y, z, got, want);
+                                ok = false;
+                            }
+                        }
+                CU_ASSERT(ok);
+            } else {
+                CU_ASSERT(tf_same(ref, out));
+                pipit_image_unref(out);
+            }
+            pipit_image_t *streamed = tf_streamed(n, 64);
+            CU_ASSERT(tf_same(ref, streamed));
+            pipit_image_unref(streamed);
+            pipit_node_unref(n);
+        }
+        pipit_image_unref(ref);
+        pipit_image_unref(img);
+    }
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
 const test_case_t test_filters_settings_cases[] = {
     { "number_messages", test_number_messages },
     { "constructor_names", test_constructor_names },
     { "per_axis_counts", test_per_axis_counts },
     { "same_value_changes_nothing", test_same_value_changes_nothing },
     { "header_names_real_settings", test_header_names_real_settings },
+    { "median_any_radius", test_median_any_radius },
     { NULL, NULL },
 };
