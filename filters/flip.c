@@ -114,7 +114,8 @@ flip_threaded(pipit_node_t *n, const pipit_piece_t *p)
 
 static const pipit_setting_t flip_settings[] = {
     { "axes", PIPIT_SETTING_VECTOR, offsetof(flip_t, axes), "1,0,0,0",
-      "1 for each axis to flip, 0 to keep (e.g. 1,0,0)", 0, 1, NULL },
+      "1 to flip an axis, 0 to keep it: one per axis (1,0,0) or one for "
+      "all", 0, 1, NULL },
 };
 
 const pipit_node_class_t pipit__flip_class = {

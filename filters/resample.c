@@ -5,7 +5,7 @@
  * x and T(x) physical points, T any pipit transform (identity when none
  * is set), the input read through the chosen interpolator (nearest,
  * linear, B-spline of order 0..5 with its prefilter); points outside the
- * input get default_value. The output grid is input 1's when a reference
+ * input get default-value. The output grid is input 1's when a reference
  * image is connected, else the size / spacing / origin / direction
  * settings, else (size 0) the input's own grid.
  *

@@ -4,6 +4,11 @@
  * filters/), made with its pipit_<name>_new constructor or generically
  * by name with pipit_filter_new, and configured through its settings
  * (pipit_node_set) or the constructor's arguments.
+ *
+ * Per-axis settings hold one value (for every axis) or exactly one per
+ * axis of the image the node runs on; any other count fails the update
+ * with PIPIT_EINVAL naming the setting. Constructors that take `dim`
+ * per-axis values follow the same rule (dim 1: every axis).
  */
 #ifndef PIPIT_FILTERS_H
 #define PIPIT_FILTERS_H
@@ -202,7 +207,8 @@ PIPIT_API pipit_node_t *pipit_extract_region_new(unsigned dim,
 
 /**
  * flip (ITK FlipImageFilter, FlipAboutOrigin off): pixel order reversed
- * on the axes where axes[d] is true (dim values); origin and direction
+ * on the axes where axes[d] is true (dim values, as many as the image's
+ * axes; one value: every axis); origin and direction
  * change so that pixels keep their physical place. New reference.
  */
 PIPIT_API pipit_node_t *pipit_flip_new(unsigned dim, const bool *axes);
