@@ -24,6 +24,9 @@ typedef struct {
 static pipit_status_t
 bin_shrink_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     bin_shrink_t *b = (bin_shrink_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     unsigned dim = in->dim;
@@ -183,8 +186,10 @@ pipit_bin_shrink_new(unsigned dim, const size_t *factors)
     pipit_node_t *n = pipit_node_new(&pipit__bin_shrink_class);
     if (n != NULL) {
         bin_shrink_t *b = (bin_shrink_t *)n;
-        for (unsigned d = 0; d < PIPIT_MAX_DIM; d++)
-            b->factors[d] = d < dim ? (double)factors[d] : 1.0;
+        double v[PIPIT_MAX_DIM];
+        for (unsigned d = 0; d < dim; d++)
+            v[d] = (double)factors[d];
+        pipit__axes_store(b->factors, v, dim);
     }
     return n;
 }

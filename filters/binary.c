@@ -145,7 +145,14 @@ pipit__binary_threaded(pipit_node_t *n, const pipit_piece_t *p)
 pipit_node_t *
 pipit__binary_new(const pipit_node_class_t *c, double constant)
 {
-    PIPIT_CHECK_ARG_NULL(isfinite(constant));
+    /* Named for the public constructor the caller called. */
+    if (!isfinite(constant)) {
+        pipit__error(PIPIT_EINVAL,
+                     "pipit_%s_new: invalid argument: constant %g is not a "
+                     "finite number",
+                     c->name, constant);
+        return NULL;
+    }
     pipit_node_t *n = pipit_node_new(c);
     if (n != NULL)
         ((pipit__binary_t *)n)->constant = constant;

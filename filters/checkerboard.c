@@ -21,6 +21,9 @@ typedef struct {
 static pipit_status_t
 checkerboard_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     checkerboard_t *c = (checkerboard_t *)n;
     const pipit_image_t *a = pipit__input(n, 0), *b = pipit__input(n, 1);
     size_t blocks[PIPIT_MAX_DIM];
@@ -91,8 +94,10 @@ pipit_checkerboard_new(unsigned dim, const size_t *pattern)
     pipit_node_t *n = pipit_node_new(&pipit__checkerboard_class);
     if (n != NULL) {
         checkerboard_t *c = (checkerboard_t *)n;
+        double v[PIPIT_MAX_DIM];
         for (unsigned d = 0; d < dim; d++)
-            c->pattern[d] = (double)pattern[d];
+            v[d] = (double)pattern[d];
+        pipit__axes_store(c->pattern, v, dim);
     }
     return n;
 }

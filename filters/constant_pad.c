@@ -27,6 +27,9 @@ typedef struct {
 static pipit_status_t
 constant_pad_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     constant_pad_t *c = (constant_pad_t *)n;
     return pipit__pad_information(n, c->lower, c->upper, c->lo);
 }
@@ -156,8 +159,11 @@ pipit_constant_pad_new(unsigned dim, const size_t *lower, const size_t *upper,
     pipit_node_t *n = pipit_node_new(&pipit__constant_pad_class);
     if (n != NULL) {
         constant_pad_t *c = (constant_pad_t *)n;
+        double lo[PIPIT_MAX_DIM], hi[PIPIT_MAX_DIM];
         for (unsigned d = 0; d < dim; d++)
-            c->lower[d] = (double)lower[d], c->upper[d] = (double)upper[d];
+            lo[d] = (double)lower[d], hi[d] = (double)upper[d];
+        pipit__axes_store(c->lower, lo, dim);
+        pipit__axes_store(c->upper, hi, dim);
         c->value = value;
     }
     return n;

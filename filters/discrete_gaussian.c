@@ -3,8 +3,8 @@
  * discrete-gaussian: ITK's DiscreteGaussianImageFilter. A separable
  * kernel per axis from the discrete Gaussian exp(-t) I_k(t) (Lindeberg),
  * t the variance in voxels² (the physical variance divided by spacing²
- * when use_image_spacing, ITK's default), as wide as maximum_error and
- * maximum_kernel_width allow (filters/smooth_common.c); zero-flux
+ * when use-image-spacing, ITK's default), as wide as maximum-error and
+ * maximum-kernel-width allow (filters/smooth_common.c); zero-flux
  * Neumann boundary. Streams: it asks for the output region padded by
  * the kernel radius. Output type = input type (integers rounded).
  */
@@ -37,6 +37,9 @@ free_taps(dgauss_t *g)
 static pipit_status_t
 dgauss_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     dgauss_t *g = (dgauss_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     pipit_status_t st;
@@ -100,7 +103,7 @@ dgauss_finalize(pipit_node_t *n)
 
 static const pipit_setting_t dgauss_settings[] = {
     { "variance", PIPIT_SETTING_VECTOR, offsetof(dgauss_t, variance), "1",
-      "Gaussian variance per axis (physical units² with use_image_spacing, "
+      "Gaussian variance per axis (physical units² with use-image-spacing, "
       "else voxels²)",
       0, 1e300, NULL },
     { "maximum-error", PIPIT_SETTING_VECTOR, offsetof(dgauss_t, max_error),

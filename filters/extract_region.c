@@ -20,6 +20,9 @@ typedef struct {
 static pipit_status_t
 extract_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     extract_t *e = (extract_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     size_t size[PIPIT_MAX_DIM];
@@ -110,8 +113,11 @@ pipit_extract_region_new(unsigned dim, const size_t *index,
     pipit_node_t *n = pipit_node_new(&pipit__extract_region_class);
     if (n != NULL) {
         extract_t *e = (extract_t *)n;
+        double at[PIPIT_MAX_DIM], sz[PIPIT_MAX_DIM];
         for (unsigned d = 0; d < dim; d++)
-            e->index[d] = (double)index[d], e->size[d] = (double)size[d];
+            at[d] = (double)index[d], sz[d] = (double)size[d];
+        pipit__axes_store(e->index, at, dim);
+        pipit__axes_store(e->size, sz, dim);
     }
     return n;
 }

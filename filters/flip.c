@@ -20,6 +20,9 @@ typedef struct {
 static pipit_status_t
 flip_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     flip_t *f = (flip_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     pipit_image_t *out = pipit__output(n, 0);
@@ -111,7 +114,8 @@ flip_threaded(pipit_node_t *n, const pipit_piece_t *p)
 
 static const pipit_setting_t flip_settings[] = {
     { "axes", PIPIT_SETTING_VECTOR, offsetof(flip_t, axes), "1,0,0,0",
-      "1 for each axis to flip, 0 to keep (e.g. 1,0,0)", 0, 1, NULL },
+      "1 to flip an axis, 0 to keep it: one per axis (1,0,0) or one for "
+      "all", 0, 1, NULL },
 };
 
 const pipit_node_class_t pipit__flip_class = {
@@ -134,8 +138,10 @@ pipit_flip_new(unsigned dim, const bool *axes)
     pipit_node_t *n = pipit_node_new(&pipit__flip_class);
     if (n != NULL) {
         flip_t *f = (flip_t *)n;
-        for (unsigned d = 0; d < PIPIT_MAX_DIM; d++)
-            f->axes[d] = d < dim && axes[d] ? 1.0 : 0.0;
+        double v[PIPIT_MAX_DIM];
+        for (unsigned d = 0; d < dim; d++)
+            v[d] = axes[d] ? 1.0 : 0.0;
+        pipit__axes_store(f->axes, v, dim);
     }
     return n;
 }

@@ -2,8 +2,8 @@
 /*
  * gradient: ITK's GradientImageFilter: a vector image of dim components,
  * the central differences (f[i+1] - f[i-1]) / 2 along each axis, divided
- * by the spacing when use_image_spacing, then turned into world axes by
- * the direction matrix when use_image_direction (g_world = D · g, ITK's
+ * by the spacing when use-image-spacing, then turned into world axes by
+ * the direction matrix when use-image-direction (g_world = D · g, ITK's
  * TransformLocalVectorToPhysicalVector); both on by default, as in ITK.
  * Indices outside the image are clamped (zero-flux Neumann). Output: f32
  * components (f64 for f64 input), interleaved. Streams (padding 1).

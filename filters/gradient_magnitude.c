@@ -2,7 +2,7 @@
 /*
  * gradient-magnitude: ITK's GradientMagnitudeImageFilter: the length of
  * the central-difference gradient, (f[i+1] - f[i-1]) / 2 per axis,
- * divided by the spacing when use_image_spacing (ITK's default); indices
+ * divided by the spacing when use-image-spacing (ITK's default); indices
  * outside the image clamped to it (zero-flux Neumann). Directions are
  * not applied (a rotation does not change the length). Output: f32 (f64
  * for f64 input). Streams: it asks for the output region padded by 1.

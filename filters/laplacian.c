@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * laplacian: ITK's LaplacianImageFilter: Σ_d (f[i+1] - 2 f[i] + f[i-1])
- * / spacing_d² (per voxel² without use_image_spacing), indices outside
+ * / spacing_d² (per voxel² without use-image-spacing), indices outside
  * the image clamped to it (zero-flux Neumann). Output: f32 (f64 for f64
  * input). Streams: it asks for the output region padded by 1.
  */

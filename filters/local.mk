@@ -64,3 +64,11 @@ libpipit_internal_la_SOURCES += \
 	filters/smoothing_recursive_gaussian.c \
 	filters/stencil.c \
 	filters/warp.c
+# The source nodes (no input) and what they share.
+noinst_HEADERS += filters/source_impl.h
+libpipit_internal_la_SOURCES += \
+	filters/source_callback.c \
+	filters/source_common.c \
+	filters/source_constant.c \
+	filters/source_noise.c \
+	filters/source_ramp.c

@@ -34,6 +34,9 @@ free_ones(mean_t *m)
 static pipit_status_t
 mean_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     mean_t *m = (mean_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     pipit_status_t st = pipit__check_scalar_2d3d(n, 0);

@@ -12,7 +12,9 @@
  * lowest and highest values so that the median lands on a known wire,
  * and pruned to the comparators that wire depends on (157 for 27, 53
  * for 9). Larger boxes gather each window and select the middle value
- * (Hoare's quickselect), both without allocating in the loop.
+ * (Hoare's quickselect), both without allocating in the loop; boxes of
+ * more than 64 rows or 100000 voxels, up to the setting's radius 1000,
+ * are read in place by a weighted radix selection (see below).
  */
 #include <math.h>
 #include <stddef.h>
@@ -33,6 +35,7 @@ typedef struct {
     double radius[PIPIT_MAX_DIM];
     size_t r[3];
     size_t count; /* voxels in the box */
+    bool large;   /* more than 64 rows or 100000 voxels: radix selection */
     /* The sorting network, when count <= 27. */
     cmp_t net[NET_MAX_CMP];
     size_t n_net;
@@ -292,11 +295,148 @@ static const row_fn row_fns[PIPIT_PIXEL_TYPE_COUNT] = {
     row_u8, row_i8, row_u16, row_i16, row_u32, row_i32, row_f32, row_f64,
 };
 
+/* ---- large boxes: weighted radix selection ------------------------------ */
+
+/*
+ * A box too large to gather (more than 64 rows or 100000 voxels; the
+ * setting allows radius 1000, 2001^3 voxels) is read in place: the
+ * voxels of the box that lie in the image, each weighted by how many
+ * box positions clamp onto it (the edge voxels stand for the clamped
+ * ones), and the median's key found a byte at a time from the top: a
+ * 256-bin weighted histogram of the next byte among the voxels whose
+ * higher bytes match, then the bin holding the middle weight. The
+ * memory is one histogram whatever the radius, and the answer is the
+ * same key the gathering paths select.
+ */
+
+/* How many positions of [c - r, c + r] clamp onto index i of [0, n). */
+static inline uint64_t
+clamp_weight(size_t i, size_t c, size_t r, size_t n)
+{
+    uint64_t w = 1;
+    if (i == 0 && r > c)
+        w += r - c;
+    if (i == n - 1 && c + r > n - 1)
+        w += c + r - (n - 1);
+    return w;
+}
+
+/* Order-keeping unsigned keys of `bytes` bytes, and back. */
+#define UKEY_INT(T, MIN) ((uint64_t)((int64_t)(v) - (int64_t)(MIN)))
+static inline uint64_t ukey_u8(uint8_t v) { return v; }
+static inline uint64_t ukey_i8(int8_t v) { return UKEY_INT(int8_t, INT8_MIN); }
+static inline uint64_t ukey_u16(uint16_t v) { return v; }
+static inline uint64_t ukey_i16(int16_t v)
+{
+    return UKEY_INT(int16_t, INT16_MIN);
+}
+static inline uint64_t ukey_u32(uint32_t v) { return v; }
+static inline uint64_t ukey_i32(int32_t v)
+{
+    return UKEY_INT(int32_t, INT32_MIN);
+}
+static inline uint64_t ukey_f32(float v)
+{
+    return (uint32_t)key_f32(v) ^ UINT32_C(0x80000000);
+}
+static inline uint64_t ukey_f64(double v)
+{
+    return (uint64_t)key_f64(v) ^ UINT64_C(0x8000000000000000);
+}
+#undef UKEY_INT
+static inline uint8_t unkey_u8(uint64_t k) { return (uint8_t)k; }
+static inline int8_t unkey_i8(uint64_t k) { return (int8_t)((int64_t)k + INT8_MIN); }
+static inline uint16_t unkey_u16(uint64_t k) { return (uint16_t)k; }
+static inline int16_t unkey_i16(uint64_t k)
+{
+    return (int16_t)((int64_t)k + INT16_MIN);
+}
+static inline uint32_t unkey_u32(uint64_t k) { return (uint32_t)k; }
+static inline int32_t unkey_i32(uint64_t k)
+{
+    return (int32_t)((int64_t)k + INT32_MIN);
+}
+static inline float unkey_f32_u(uint64_t k)
+{
+    return unkey_f32((int32_t)(uint32_t)(k ^ UINT32_C(0x80000000)));
+}
+static inline double unkey_f64_u(uint64_t k)
+{
+    return unkey_f64((int64_t)(k ^ UINT64_C(0x8000000000000000)));
+}
+
+typedef void (*large_fn)(const median_t *m, const pipit_image_t *in,
+                         size_t y, size_t z, size_t t, size_t x0, size_t x1,
+                         char *out);
+
+#define LARGE_ROW(S, T, UNKEY)                                             \
+    static void large_row_##S(const median_t *m, const pipit_image_t *in,  \
+                              size_t y, size_t z, size_t t, size_t x0,     \
+                              size_t x1, char *out_row)                    \
+    {                                                                      \
+        T *out = (T *)(void *)out_row;                                     \
+        const size_t n[3] = { in->size[0], in->size[1], in->size[2] };     \
+        const size_t *r = m->r;                                            \
+        size_t ylo = y > r[1] ? y - r[1] : 0;                              \
+        size_t yhi = y + r[1] < n[1] - 1 ? y + r[1] : n[1] - 1;            \
+        size_t zlo = z > r[2] ? z - r[2] : 0;                              \
+        size_t zhi = z + r[2] < n[2] - 1 ? z + r[2] : n[2] - 1;            \
+        for (size_t x = x0; x < x1; x++) {                                 \
+            size_t xlo = x > r[0] ? x - r[0] : 0;                          \
+            size_t xhi = x + r[0] < n[0] - 1 ? x + r[0] : n[0] - 1;        \
+            uint64_t k = (uint64_t)m->count / 2, prefix = 0, mask = 0;     \
+            for (int shift = 8 * ((int)sizeof(T) - 1); shift >= 0;         \
+                 shift -= 8) {                                             \
+                uint64_t hist[256] = { 0 };                                \
+                for (size_t iz = zlo; iz <= zhi; iz++) {                   \
+                    uint64_t wz = clamp_weight(iz, z, r[2], n[2]);         \
+                    for (size_t iy = ylo; iy <= yhi; iy++) {               \
+                        uint64_t wyz =                                     \
+                            wz * clamp_weight(iy, y, r[1], n[1]);          \
+                        const T *row =                                     \
+                            (const T *)(const void *)pipit__row(in, iy,    \
+                                                                iz, t);    \
+                        for (size_t ix = xlo; ix <= xhi; ix++) {           \
+                            uint64_t u = ukey_##S(row[ix]);                \
+                            if ((u & mask) == prefix)                      \
+                                hist[(u >> shift) & 255] +=                \
+                                    wyz * clamp_weight(ix, x, r[0], n[0]); \
+                        }                                                  \
+                    }                                                      \
+                }                                                          \
+                unsigned b = 0;                                            \
+                while (hist[b] <= k)                                       \
+                    k -= hist[b++];                                        \
+                prefix |= (uint64_t)b << shift;                            \
+                mask |= (uint64_t)255 << shift;                            \
+            }                                                              \
+            out[x] = UNKEY(prefix);                                        \
+        }                                                                  \
+    }
+
+LARGE_ROW(u8, uint8_t, unkey_u8)
+LARGE_ROW(i8, int8_t, unkey_i8)
+LARGE_ROW(u16, uint16_t, unkey_u16)
+LARGE_ROW(i16, int16_t, unkey_i16)
+LARGE_ROW(u32, uint32_t, unkey_u32)
+LARGE_ROW(i32, int32_t, unkey_i32)
+LARGE_ROW(f32, float, unkey_f32_u)
+LARGE_ROW(f64, double, unkey_f64_u)
+#undef LARGE_ROW
+
+static const large_fn large_fns[PIPIT_PIXEL_TYPE_COUNT] = {
+    large_row_u8,  large_row_i8,  large_row_u16, large_row_i16,
+    large_row_u32, large_row_i32, large_row_f32, large_row_f64,
+};
+
 /* ---- the node ---------------------------------------------------------- */
 
 static pipit_status_t
 median_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     median_t *m = (median_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     pipit_status_t st = pipit__check_scalar_2d3d(n, 0);
@@ -316,12 +456,7 @@ median_information(pipit_node_t *n)
         if (d > 0)
             rows *= 2 * m->r[d] + 1;
     }
-    if (rows > 64 || m->count > 100000)
-        return pipit__node_error(n, PIPIT_EUNSUPPORTED,
-                                 "a box of %zu voxels (%zu rows) is larger "
-                                 "than this filter handles (64 rows, 100000 "
-                                 "voxels)",
-                                 m->count, rows);
+    m->large = rows > 64 || m->count > 100000;
     m->n_net = 0;
     if (m->count <= 27)
         build_network(m);
@@ -343,8 +478,9 @@ median_before(pipit_node_t *n)
     size_t px = pipit__input(n, 0)->pixel_bytes;
     pipit__scratch_free(&m->scratch);
     return pipit__scratch_init(&m->scratch,
-                               m->n_net > 0 ? NET_MAX_WIRES * L * px
-                                            : m->count * px);
+                               m->large       ? px
+                               : m->n_net > 0 ? NET_MAX_WIRES * L * px
+                                              : m->count * px);
 }
 
 static pipit_status_t
@@ -357,6 +493,14 @@ median_threaded(pipit_node_t *n, const pipit_piece_t *p)
     void *s = pipit__scratch_get(&m->scratch, p->worker);
     if (s == NULL)
         return pipit__scratch_error(n, p->worker);
+    if (m->large) {
+        large_fn lf = large_fns[in->type];
+        for (size_t z = g->lo[2]; z < g->hi[2]; z++)
+            for (size_t y = g->lo[1]; y < g->hi[1]; y++)
+                lf(m, in, y, z, g->lo[3], g->lo[0], g->hi[0],
+                   pipit__row(out, y, z, g->lo[3]));
+        return PIPIT_OK;
+    }
     row_job_t j = { .rx = m->r[0], .width = in->size[0], .x0 = g->lo[0],
                     .x1 = g->hi[0] };
     row_fn fn = row_fns[in->type];

@@ -21,6 +21,9 @@ typedef struct {
 static pipit_status_t
 mirror_pad_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     mirror_pad_t *m = (mirror_pad_t *)n;
     return pipit__pad_information(n, m->lower, m->upper, m->lo);
 }
@@ -136,8 +139,11 @@ pipit_mirror_pad_new(unsigned dim, const size_t *lower, const size_t *upper)
     pipit_node_t *n = pipit_node_new(&pipit__mirror_pad_class);
     if (n != NULL) {
         mirror_pad_t *m = (mirror_pad_t *)n;
+        double lo[PIPIT_MAX_DIM], hi[PIPIT_MAX_DIM];
         for (unsigned d = 0; d < dim; d++)
-            m->lower[d] = (double)lower[d], m->upper[d] = (double)upper[d];
+            lo[d] = (double)lower[d], hi[d] = (double)upper[d];
+        pipit__axes_store(m->lower, lo, dim);
+        pipit__axes_store(m->upper, hi, dim);
     }
     return n;
 }

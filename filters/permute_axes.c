@@ -19,6 +19,9 @@ typedef struct {
 static pipit_status_t
 permute_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     permute_t *p = (permute_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     pipit_image_t *out = pipit__output(n, 0);
@@ -115,8 +118,10 @@ pipit_permute_axes_new(unsigned dim, const unsigned *order)
     pipit_node_t *n = pipit_node_new(&pipit__permute_axes_class);
     if (n != NULL) {
         permute_t *p = (permute_t *)n;
-        for (unsigned d = 0; d < PIPIT_MAX_DIM; d++)
-            p->order[d] = d < dim ? (double)order[d] : (double)d;
+        double v[PIPIT_MAX_DIM];
+        for (unsigned d = 0; d < dim; d++)
+            v[d] = (double)order[d];
+        pipit__axes_store(p->order, v, dim);
     }
     return n;
 }

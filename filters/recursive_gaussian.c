@@ -37,6 +37,9 @@ filtered_axes(const rgauss_t *g, unsigned dim)
 static pipit_status_t
 rgauss_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     rgauss_t *g = (rgauss_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     pipit_status_t st = pipit__check_scalar_2d3d(n, 0);

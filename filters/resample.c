@@ -5,7 +5,7 @@
  * x and T(x) physical points, T any pipit transform (identity when none
  * is set), the input read through the chosen interpolator (nearest,
  * linear, B-spline of order 0..5 with its prefilter); points outside the
- * input get default_value. The output grid is input 1's when a reference
+ * input get default-value. The output grid is input 1's when a reference
  * image is connected, else the size / spacing / origin / direction
  * settings, else (size 0) the input's own grid.
  *
@@ -700,6 +700,9 @@ cubic_prepare(resample_t *r, const pipit_image_t *in)
 static pipit_status_t
 resample_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     resample_t *r = (resample_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     const pipit_image_t *ref = pipit__input(n, 1);

@@ -21,6 +21,9 @@ typedef struct {
 static pipit_status_t
 shrink_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     shrink_t *s = (shrink_t *)n;
     const pipit_image_t *in = pipit__input(n, 0);
     unsigned dim = in->dim;
@@ -101,8 +104,10 @@ pipit_shrink_new(unsigned dim, const size_t *factors)
     pipit_node_t *n = pipit_node_new(&pipit__shrink_class);
     if (n != NULL) {
         shrink_t *s = (shrink_t *)n;
-        for (unsigned d = 0; d < PIPIT_MAX_DIM; d++)
-            s->factors[d] = d < dim ? (double)factors[d] : 1.0;
+        double v[PIPIT_MAX_DIM];
+        for (unsigned d = 0; d < dim; d++)
+            v[d] = (double)factors[d];
+        pipit__axes_store(s->factors, v, dim);
     }
     return n;
 }

@@ -19,6 +19,9 @@ typedef struct {
 static pipit_status_t
 srg_information(pipit_node_t *n)
 {
+    /* one value or one per axis, known only now */
+    if (pipit__check_axes(n, pipit__input(n, 0)->dim) != PIPIT_OK)
+        return PIPIT_EINVAL;
     const srg_t *g = (const srg_t *)n;
     pipit_status_t st = pipit__check_scalar_2d3d(n, 0);
     if (st == PIPIT_OK)

@@ -59,4 +59,15 @@ pipit__output_table(const pipit_node_t *n, unsigned i)
 #define pipit__node_error pipit_node_error
 #define pipit__check_same_size pipit_node_check_same_size
 
+/*
+ * Per-axis (VECTOR) settings: how a constructor stores count values
+ * (lib/node_settings.c: one value fills every axis, more leave NaN past
+ * the last), and the check an information hook makes once it knows the
+ * image's dimension: every per-axis setting of n's class holds one value
+ * or exactly dim (a class default may hold more). PIPIT_EINVAL naming
+ * the setting, its values and dim otherwise.
+ */
+void pipit__axes_store(double *dst, const double *v, unsigned count);
+pipit_status_t pipit__check_axes(const pipit_node_t *n, unsigned dim);
+
 #endif

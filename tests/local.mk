@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # One CUnit binary; each module adds a suite file and a line in
 # tests/suites.h. `tests/pipit-tests [suite ...]` runs some suites only.
+if HAVE_CUNIT
 check_PROGRAMS += tests/pipit-tests
 TESTS += tests/pipit-tests
 tests_pipit_tests_SOURCES = \
@@ -37,10 +38,19 @@ tests_pipit_tests_SOURCES = \
 	tests/test_filters_gradient.c \
 	tests/test_filters_resample.c \
 	tests/test_filters_smooth_threads.c \
-	tests/test_filters_smooth_errors.c
+	tests/test_filters_smooth_errors.c \
+	tests/test_filters_settings.c \
+	tests/test_filters_sources.c
 tests_pipit_tests_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) \
 	-DPIPIT_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
 tests_pipit_tests_LDADD = libpipit-internal.la $(CUNIT_LIBS)
+else
+# Without CUnit the suites cannot be built: say so instead of passing.
+check-local:
+	@echo "make check needs CUnit, which configure did not find:" >&2
+	@echo "  apt-get install libcunit1-dev, then run configure again" >&2
+	@exit 1
+endif
 EXTRA_DIST += tests/data tests/kill_writes.sh
 
 # libFuzzer targets of the image readers (doc/io.md): configure with

@@ -130,6 +130,47 @@ test_run(void)
     ASSERT_RUN("filter --help", 0, out_text, "usage");
 }
 
+/* Sources take no input file; their pixels are the library's. */
+static void
+test_sources(void)
+{
+    char args[2048];
+    snprintf(args, sizeof args,
+             "filter noise --size 16,8 --seed 3 --mean 5 --sigma 2 --type "
+             "f64 '%s'",
+             test_tmp("noise.mha"));
+    ASSERT_RUN(args, 0, "", "");
+    const size_t size[2] = { 16, 8 };
+    pipit_node_t *n = pipit_noise_new(2, size, PIPIT_F64, 5, 2, 3);
+    pipit_image_t *lib = tf_update(n), *file = NULL;
+    ASSERT_OK(pipit_image_read(test_tmp("noise.mha"), &file));
+    CU_ASSERT(tf_same(lib, file));
+    pipit_image_unref(file);
+    pipit_image_unref(lib);
+    pipit_node_unref(n);
+    snprintf(args, sizeof args,
+             "filter ramp --size 3,2 --axis 1 --scale 2 --offset 1 --type u8 "
+             "'%s'",
+             test_tmp("ramp.mha"));
+    ASSERT_RUN(args, 0, "", "");
+    check_file("ramp.mha", (const double[]){ 1, 1, 1, 3, 3, 3 }, 6);
+    snprintf(args, sizeof args,
+             "filter constant --size 2,1,2 --value 7.5 --type i16 '%s'",
+             test_tmp("const.mha"));
+    ASSERT_RUN(args, 0, "", "");
+    check_file("const.mha", (const double[]){ 8, 8, 8, 8 }, 4);
+    /* a source piped into a filter's file argument is a usage error */
+    snprintf(args, sizeof args, "filter noise '%s' '%s'",
+             test_tmp("const.mha"), test_tmp("o.mha"));
+    ASSERT_RUN(args, 2, err_text, "noise takes OUT");
+    snprintf(args, sizeof args, "filter noise --size 4,4 --spacing 1,2,3 '%s'",
+             test_tmp("o.mha"));
+    ASSERT_RUN(args, 1, err_text, "spacing");
+    snprintf(args, sizeof args, "filter callback '%s'", test_tmp("o.mha"));
+    ASSERT_RUN(args, 1, err_text, "C API only");
+    ASSERT_RUN("filter noise --help", 0, out_text, "--seed");
+}
+
 static void
 test_usage_errors(void)
 {
@@ -214,6 +255,7 @@ test_listing(void)
 const test_case_t test_filters_cli_cases[] = {
     { "run", test_run },
     { "usage_errors", test_usage_errors },
+    { "sources", test_sources },
     { "failures", test_failures },
     { "listing", test_listing },
     { NULL, NULL },

@@ -97,10 +97,18 @@ make_node(const filter_case_t *c, pipit_image_t *img, pipit_image_t *extra,
     pipit_node_t *n = pipit_filter_new(c->klass);
     if (n == NULL)
         return NULL;
-    for (int i = 0; i < 4 && c->settings[i][0] != NULL; i++)
-        if (pipit_node_set(n, c->settings[i][0], c->settings[i][1]) !=
-            PIPIT_OK)
+    for (int i = 0; i < 4 && c->settings[i][0] != NULL; i++) {
+        /* Per-axis values are written for 3-D; a 2-D image takes the
+         * first two (a setting needs one value or one per axis). */
+        char value[64];
+        snprintf(value, sizeof value, "%s", c->settings[i][1]);
+        char *second = strchr(value, ',');
+        char *third = second != NULL ? strchr(second + 1, ',') : NULL;
+        if (pipit_image_dim(img) == 2 && third != NULL)
+            *third = '\0';
+        if (pipit_node_set(n, c->settings[i][0], value) != PIPIT_OK)
             goto fail;
+    }
     if (pipit_node_set_input_image(n, 0, img) != PIPIT_OK)
         goto fail;
     if (extra != NULL && pipit_node_set_input_image(n, 1, extra) != PIPIT_OK)

@@ -347,8 +347,11 @@ run_box_case(const box_case_t *bc, bool median)
     su_set(img, 4, 3, 0, 1e9);
     pipit_node_t *n = median ? pipit_median_new(1) : pipit_mean_new(1);
     char text[64];
-    snprintf(text, sizeof text, "%d,%d,%d", bc->radius[0], bc->radius[1],
-             bc->radius[2]);
+    if (bc->dim == 2)
+        snprintf(text, sizeof text, "%d,%d", bc->radius[0], bc->radius[1]);
+    else
+        snprintf(text, sizeof text, "%d,%d,%d", bc->radius[0], bc->radius[1],
+                 bc->radius[2]);
     ASSERT_OK(pipit_node_set(n, "radius", text));
     pipit_image_t *out = su_run(n, img);
     CU_ASSERT_PTR_NOT_NULL_FATAL(out);

@@ -24,6 +24,7 @@ typedef struct {
     bool scalar; /* takes one component only */
     bool big;    /* needs every axis >= 3 (offsets, blocks) */
     bool dim3;   /* needs a 3-D image */
+    bool dim2;   /* for 2-D images only (one value per axis) */
 } sweep_case_t;
 
 static const sweep_case_t cases[] = {
@@ -56,16 +57,31 @@ static const sweep_case_t cases[] = {
     { .name = "histogram", .settings = { "bins=32" }, .scalar = true },
     { .name = "extract-region" },
     { .name = "extract-region",
-      .settings = { "index=1,2,1", "size=0,1,0" }, .big = true },
+      .settings = { "index=1,2,1", "size=0,1,0" }, .big = true,
+      .dim3 = true },
+    { .name = "extract-region",
+      .settings = { "index=1,2", "size=0,1" }, .big = true, .dim2 = true },
     { .name = "constant-pad",
-      .settings = { "lower=2,1,3", "upper=1,0,2", "value=7" } },
-    { .name = "mirror-pad", .settings = { "lower=3,2,1", "upper=5,1,2" } },
-    { .name = "flip", .settings = { "axes=1,1,1" } },
-    { .name = "flip", .settings = { "axes=0,1,0" } },
-    { .name = "permute-axes", .settings = { "order=1,0,2" } },
+      .settings = { "lower=2,1,3", "upper=1,0,2", "value=7" }, .dim3 = true },
+    { .name = "constant-pad",
+      .settings = { "lower=2,1", "upper=1,0", "value=7" }, .dim2 = true },
+    { .name = "constant-pad", .settings = { "lower=2", "upper=1" } },
+    { .name = "mirror-pad", .settings = { "lower=3,2,1", "upper=5,1,2" },
+      .dim3 = true },
+    { .name = "mirror-pad", .settings = { "lower=3,2", "upper=5,1" },
+      .dim2 = true },
+    { .name = "flip", .settings = { "axes=1" } },
+    { .name = "flip", .settings = { "axes=0,1,0" }, .dim3 = true },
+    { .name = "flip", .settings = { "axes=0,1" }, .dim2 = true },
+    { .name = "permute-axes", .settings = { "order=1,0,2" }, .dim3 = true },
+    { .name = "permute-axes", .settings = { "order=1,0" }, .dim2 = true },
     { .name = "permute-axes", .settings = { "order=2,0,1" }, .dim3 = true },
-    { .name = "shrink", .settings = { "factors=2,3,2" } },
-    { .name = "bin-shrink", .settings = { "factors=2,1,3" }, .big = true },
+    { .name = "shrink", .settings = { "factors=2,3,2" }, .dim3 = true },
+    { .name = "shrink", .settings = { "factors=2,3" }, .dim2 = true },
+    { .name = "bin-shrink", .settings = { "factors=2,1,3" }, .big = true,
+      .dim3 = true },
+    { .name = "bin-shrink", .settings = { "factors=2,1" }, .big = true,
+      .dim2 = true },
     { .name = "checkerboard", .settings = { "pattern=3" }, .two = true },
     { .name = "change-information",
       .settings = { "spacing=2", "origin=1", "center=true" } },
@@ -114,7 +130,7 @@ read_figures(pipit_node_t *n, figures_t *f)
 static bool
 case_fits(const sweep_case_t *c, unsigned dim, const size_t *size)
 {
-    if (c->dim3 && dim < 3)
+    if ((c->dim3 && dim < 3) || (c->dim2 && dim != 2))
         return false;
     for (unsigned d = 0; c->big && d < dim; d++)
         if (size[d] < 3)

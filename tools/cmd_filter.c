@@ -3,7 +3,7 @@
  * `pipit filters [--markdown]` lists every filter with its settings, as
  * the node classes declare them; `pipit filter NAME [--setting value
  * ...] IN [IN2] OUT` runs one filter on files, streaming where the
- * filter allows. statistics, histogram and otsu-threshold also print
+ * filter allows; a source (constant, ramp, noise) takes no IN. statistics, histogram and otsu-threshold also print
  * their figures on stdout (and need no OUT).
  */
 #include <inttypes.h>
@@ -17,7 +17,7 @@
 #include "tool.h"
 
 #define USAGE_FILTER                                                       \
-    "pipit filter NAME [--setting value ...] [--no-sync] IN [IN2] OUT"
+    "pipit filter NAME [--setting value ...] [--no-sync] [IN [IN2]] OUT"
 #define USAGE_FILTERS "pipit filters [--markdown]"
 
 int pipit_cmd_filter(int argc, char **argv);
@@ -56,18 +56,22 @@ describe_values(const pipit_setting_t *s, char *buf, size_t size)
     }
 }
 
+/* The input files a class takes, each followed by a space ("" for a
+ * source). */
 static const char *
 inputs_text(const pipit_node_class_t *c)
 {
     unsigned n = c->n_inputs;
     uint32_t optional = c->optional_inputs;
+    if (n == 0)
+        return "";
     if (n == 1)
-        return "IN";
+        return "IN ";
     if (n == 2 && (optional & 2u))
-        return "IN [IN2]";
+        return "IN [IN2] ";
     if (n == 2)
-        return "IN IN2";
-    return "IN...";
+        return "IN IN2 ";
+    return "IN... ";
 }
 
 static void
@@ -75,13 +79,13 @@ list_plain(FILE *f)
 {
     size_t count;
     const pipit_node_class_t *const *classes = pipit_filter_classes(&count);
-    fprintf(f, "filters (`pipit filter NAME [--setting value ...] IN [IN2] "
+    fprintf(f, "filters (`pipit filter NAME [--setting value ...] [IN [IN2]] "
                "OUT`):\n");
     for (size_t i = 0; i < count; i++) {
         const pipit_node_class_t *c = classes[i];
         size_t n;
         const pipit_setting_t *s = pipit_node_class_settings(c, &n);
-        fprintf(f, "\n%s %s\n    %s\n", pipit_node_class_name(c),
+        fprintf(f, "\n%s %sOUT\n    %s\n", pipit_node_class_name(c),
                 inputs_text(c), pipit_node_class_help(c));
         for (size_t k = 0; k < n; k++) {
             char values[512];
@@ -116,12 +120,14 @@ list_markdown(FILE *f)
                "classes' own\n     descriptions: do not edit, run `make "
                "update-filters-doc` instead. -->\n\n"
                "Every filter runs from the command line as\n\n"
-               "    pipit filter NAME [--setting value ...] IN [IN2] OUT\n\n"
+               "    pipit filter NAME [--setting value ...] [IN [IN2]] OUT\n\n"
                "and from C as `pipit_filter_new(\"NAME\")` (or its "
                "`pipit_<name>_new`\nconstructor) followed by "
                "`pipit_node_set(node, \"setting\", \"value\")`.\n"
                "Per-axis settings take one value for every axis (`2`) or "
-               "one per axis\n(`1,2,3`). How each filter rounds, clamps and "
+               "one per axis\n(`1,2,3`); any other count is an error. The "
+               "sources (constant, ramp, noise)\ntake no IN. How each "
+               "filter rounds, clamps and "
                "places its output is\ndescribed in its source file's "
                "opening comment; doc/filters-pointwise.md collects the "
                "conventions of\nthe pointwise, reduction and pixel-moving "
@@ -134,7 +140,7 @@ list_markdown(FILE *f)
         size_t n;
         const pipit_setting_t *s = pipit_node_class_settings(c, &n);
         fprintf(f, "\n## %s\n\n%s.\n\n    pipit filter %s [--setting "
-                   "value ...] %s OUT\n\n",
+                   "value ...] %sOUT\n\n",
                 pipit_node_class_name(c), pipit_node_class_help(c),
                 pipit_node_class_name(c), inputs_text(c));
         if (n == 0) {
@@ -234,7 +240,7 @@ filter_help(const pipit_node_class_t *c)
 {
     size_t n;
     const pipit_setting_t *s = pipit_node_class_settings(c, &n);
-    printf("usage: pipit filter %s [--setting value ...] %s OUT\n%s\n",
+    printf("usage: pipit filter %s [--setting value ...] %sOUT\n%s\n",
            pipit_node_class_name(c), inputs_text(c), pipit_node_class_help(c));
     for (size_t k = 0; k < n; k++) {
         char values[512];
@@ -324,7 +330,7 @@ pipit_cmd_filter(int argc, char **argv)
     }
     if (n_in < least || n_in > need || (out == NULL && !figures)) {
         rc = tool_usage(USAGE_FILTER,
-                        "%s takes %s and an output file (%u file%s given)",
+                        "%s takes %sOUT, the output file (%u file%s given)",
                         pipit_node_class_name(c), inputs_text(c), n_files,
                         n_files == 1 ? "" : "s");
         goto done;

@@ -4,6 +4,11 @@
  * filters/), made with its pipit_<name>_new constructor or generically
  * by name with pipit_filter_new, and configured through its settings
  * (pipit_node_set) or the constructor's arguments.
+ *
+ * Per-axis settings hold one value (for every axis) or exactly one per
+ * axis of the image the node runs on; any other count fails the update
+ * with PIPIT_EINVAL naming the setting. Constructors that take `dim`
+ * per-axis values follow the same rule (dim 1: every axis).
  */
 #ifndef PIPIT_FILTERS_H
 #define PIPIT_FILTERS_H
@@ -24,11 +29,75 @@ PIPIT_API const pipit_node_class_t *pipit_filter_class_find(const char *name);
 /** pipit_node_new of the class called name (NULL when unknown). */
 PIPIT_API pipit_node_t *pipit_filter_new(const char *name);
 
+/* ---- sources: nodes with no input ------------------------------------ */
+
+/*
+ * Every source has the settings `size` (pixels per axis; how many values
+ * is the dimension), `spacing`, `origin`, `direction` (dim x dim row by
+ * row), `type` (pixel type) and `components`; it makes only the region
+ * asked of it, so it streams, and a region update gives the same bits
+ * as that region of a whole update.
+ */
+
+/**
+ * Fills the region asked of a callback source: `pixels` is region->lo's
+ * pixel in image (borrowed; pipit_image_strides gives the byte steps),
+ * and every pixel of the region, no other, is to be written. Called from
+ * several pool threads at once, for disjoint regions. A status other
+ * than PIPIT_OK fails the update.
+ */
+typedef pipit_status_t (*pipit_source_fn)(const pipit_image_t *image,
+                                          const pipit_region_t *region,
+                                          void *pixels, void *user);
+
+/**
+ * callback: a source whose pixels fn writes, for each piece of what is
+ * asked (dim values of size, pixel type type, components values per
+ * pixel). user is passed to fn as is. New reference, or NULL with
+ * PIPIT_EINVAL (fn NULL, a bad size or type).
+ */
+PIPIT_API pipit_node_t *pipit_callback_source_new(unsigned dim,
+                                                  const size_t *size,
+                                                  pipit_pixel_type_t type,
+                                                  unsigned components,
+                                                  pipit_source_fn fn,
+                                                  void *user);
+
+/**
+ * constant: a source whose every pixel is `value` (setting `value`),
+ * rounded and clamped to type. New reference, or NULL with PIPIT_EINVAL.
+ */
+PIPIT_API pipit_node_t *pipit_constant_new(unsigned dim, const size_t *size,
+                                           pipit_pixel_type_t type,
+                                           double value);
+
+/**
+ * noise: a source of Gaussian noise, `mean` + `sigma` * z, z standard
+ * normal drawn from `seed`: a pixel's value depends on the seed and its
+ * index only (counter-based generator), so any region, piece size or
+ * thread count gives the same bits. New reference, or NULL with
+ * PIPIT_EINVAL (mean not finite, sigma negative).
+ */
+PIPIT_API pipit_node_t *pipit_noise_new(unsigned dim, const size_t *size,
+                                        pipit_pixel_type_t type, double mean,
+                                        double sigma, uint64_t seed);
+
+/**
+ * ramp: a source whose value is `offset` + `scale` * c, c the pixel's
+ * index along `axis` (setting `coordinate` index), or the axis-th
+ * coordinate of its physical point (`coordinate` physical), computed as
+ * pipit_image_index_to_point does. Offset 0, scale 1 by default. New
+ * reference, or NULL with PIPIT_EINVAL (axis >= dim).
+ */
+PIPIT_API pipit_node_t *pipit_ramp_new(unsigned dim, const size_t *size,
+                                       pipit_pixel_type_t type,
+                                       unsigned axis);
+
 /* ---- constructors, one block per filter (keep alphabetical) ---------- */
 
 /**
  * abs (ITK AbsImageFilter): |v|; output type = input type by default
- * (setting type), signed minima saturate (|-128| = 127 for i8). New
+ * (setting `type`), signed minima saturate (|-128| = 127 for i8). New
  * reference.
  */
 PIPIT_API pipit_node_t *pipit_abs_new(void);
@@ -37,7 +106,7 @@ PIPIT_API pipit_node_t *pipit_abs_new(void);
  * add (ITK AddImageFilter): input 0 + input 1, or + `constant` when
  * input 1 is not connected (same size and components; any types). All
  * f32: single precision; otherwise double, then rounded half away from
- * zero and clamped to the output type (setting type; default input 0's).
+ * zero and clamped to the output type (setting `type`; default input 0's).
  * New reference, or NULL (constant not finite).
  */
 PIPIT_API pipit_node_t *pipit_add_new(double constant);
@@ -54,7 +123,7 @@ PIPIT_API pipit_node_t *pipit_bin_shrink_new(unsigned dim,
 /**
  * binary-threshold (ITK BinaryThresholdImageFilter): `inside` where
  * lower <= v <= upper (compared exactly; NaN outside), `outside`
- * elsewhere; u8 output by default (setting type). New reference, or NULL
+ * elsewhere; u8 output by default (setting `type`). New reference, or NULL
  * (a value not finite); lower > upper fails at update.
  */
 PIPIT_API pipit_node_t *pipit_binary_threshold_new(double lower, double upper,
@@ -71,8 +140,8 @@ PIPIT_API pipit_node_t *pipit_cast_new(pipit_pixel_type_t type);
 /**
  * change-information (ITK ChangeInformationImageFilter): the input with
  * the spacing, origin and direction of the reference image on input 1
- * (optional) and then of the settings spacing, origin, direction (text
- * lists; empty keeps) and center (bool). No pixel is copied: the output
+ * (optional) and then of the settings `spacing`, `origin`, `direction` (text
+ * lists; empty keeps) and `center` (bool). No pixel is copied: the output
  * shares the input's buffer. New reference.
  */
 PIPIT_API pipit_node_t *pipit_change_information_new(void);
@@ -105,8 +174,8 @@ PIPIT_API pipit_node_t *pipit_constant_pad_new(unsigned dim,
 
 /**
  * discrete-gaussian (ITK DiscreteGaussianImageFilter): separable discrete
- * Gaussian of `variance` on every axis (settings: variance per axis,
- * maximum_error, maximum_kernel_width, use_image_spacing); zero-flux
+ * Gaussian of `variance` on every axis (settings: `variance` per axis,
+ * `maximum-error`, `maximum-kernel-width`, `use-image-spacing`); zero-flux
  * Neumann boundary; output type = input type. New reference, or NULL
  * with PIPIT_EINVAL (variance negative or not finite) / PIPIT_ENOMEM.
  */
@@ -123,7 +192,7 @@ PIPIT_API pipit_node_t *pipit_divide_new(double constant);
 
 /**
  * exp (ITK ExpImageFilter): e^v in double; f32 output for integer
- * inputs by default (setting type), else the input's type. New reference.
+ * inputs by default (setting `type`), else the input's type. New reference.
  */
 PIPIT_API pipit_node_t *pipit_exp_new(void);
 
@@ -138,7 +207,8 @@ PIPIT_API pipit_node_t *pipit_extract_region_new(unsigned dim,
 
 /**
  * flip (ITK FlipImageFilter, FlipAboutOrigin off): pixel order reversed
- * on the axes where axes[d] is true (dim values); origin and direction
+ * on the axes where axes[d] is true (dim values, as many as the image's
+ * axes; one value: every axis); origin and direction
  * change so that pixels keep their physical place. New reference.
  */
 PIPIT_API pipit_node_t *pipit_flip_new(unsigned dim, const bool *axes);
@@ -146,7 +216,7 @@ PIPIT_API pipit_node_t *pipit_flip_new(unsigned dim, const bool *axes);
 /**
  * gradient (ITK GradientImageFilter): central-difference gradient, a
  * vector image of dim f32 components (f64 for f64 input); settings
- * use_image_spacing, use_image_direction (both true). New reference.
+ * `use-image-spacing`, `use-image-direction` (both true). New reference.
  */
 PIPIT_API pipit_node_t *pipit_gradient_new(void);
 
@@ -166,7 +236,7 @@ PIPIT_API pipit_node_t *pipit_gradient_magnitude_recursive_gaussian_new(
 
 /**
  * histogram: counts of the input's values (scalar images) in `bins`
- * bins over ITK's automatic range, or [lower, upper] with setting auto
+ * bins over ITK's automatic range, or [lower, upper] with setting `auto`
  * false; the output passes the input through (shared, not copied). New
  * reference, or NULL (bins 0).
  */
@@ -194,7 +264,7 @@ PIPIT_API pipit_node_t *pipit_laplacian_new(void);
 
 /**
  * log (ITK LogImageFilter): natural logarithm in double; f32 output for
- * integer inputs by default (setting type). New reference.
+ * integer inputs by default (setting `type`). New reference.
  */
 PIPIT_API pipit_node_t *pipit_log_new(void);
 
@@ -206,14 +276,14 @@ PIPIT_API pipit_node_t *pipit_maximum_new(double constant);
 
 /**
  * mean (ITK MeanImageFilter): average over the box of `radius` voxels on
- * every axis (setting radius per axis); output type = input type,
+ * every axis (setting `radius` per axis); output type = input type,
  * integers rounded. New reference.
  */
 PIPIT_API pipit_node_t *pipit_mean_new(unsigned radius);
 
 /**
  * median (ITK MedianImageFilter): median over the box of `radius` voxels
- * on every axis (setting radius per axis); any scalar type. New
+ * on every axis (setting `radius` per axis); any scalar type. New
  * reference.
  */
 PIPIT_API pipit_node_t *pipit_median_new(unsigned radius);
@@ -268,7 +338,7 @@ PIPIT_API pipit_node_t *pipit_permute_axes_new(unsigned dim,
 /**
  * pyramid: level `level` (0 the coarsest) of an elastix pyramid of
  * `levels` levels; type "smoothing", "recursive" or "shrinking" (NULL:
- * smoothing); setting schedule for ImagePyramidSchedule. f32 output.
+ * smoothing); setting `schedule` for ImagePyramidSchedule. f32 output.
  * See doc/filters-smoothing.md. New reference, or NULL with PIPIT_EINVAL.
  */
 PIPIT_API pipit_node_t *pipit_pyramid_new(const char *type, unsigned levels,
@@ -288,9 +358,10 @@ PIPIT_API pipit_node_t *pipit_recursive_gaussian_new(double sigma,
 /**
  * resample (ITK ResampleImageFilter): out(x) = in(T(x)) on the grid of
  * the reference image on input 1 when connected, else of the settings
- * size / spacing / origin / direction, else (size 0) the input's grid;
- * settings interpolator (nearest, linear, bspline, bspline-float), order,
- * default_value, output_type. The transform is the identity until
+ * `size` / `spacing` / `origin` / `direction`, else (size 0) the
+ * input's grid; settings `interpolator` (nearest, linear, bspline,
+ * bspline-float), `order`, `default-value`, `type` (the output's pixel
+ * type). The transform is the identity until
  * pipit_resample_set_transform. New reference.
  */
 PIPIT_API pipit_node_t *pipit_resample_new(void);
@@ -307,14 +378,14 @@ PIPIT_API pipit_status_t pipit_resample_set_transform(pipit_node_t *n,
 /**
  * rescale-intensity (ITK RescaleIntensityImageFilter): the input's
  * [minimum, maximum] mapped linearly onto [min, max]; output type =
- * input type by default (setting type). New reference, or NULL (a value
+ * input type by default (setting `type`). New reference, or NULL (a value
  * not finite); min > max fails at update.
  */
 PIPIT_API pipit_node_t *pipit_rescale_intensity_new(double min, double max);
 
 /**
  * shift-scale (ITK ShiftScaleImageFilter): (v + shift) * scale in
- * double, converted to the output type (setting type). New reference, or
+ * double, converted to the output type (setting `type`). New reference, or
  * NULL (a value not finite).
  */
 PIPIT_API pipit_node_t *pipit_shift_scale_new(double shift, double scale);
@@ -329,14 +400,14 @@ PIPIT_API pipit_node_t *pipit_shrink_new(unsigned dim, const size_t *factors);
 /**
  * smoothing-recursive-gaussian (ITK SmoothingRecursiveGaussianImageFilter):
  * IIR Gaussian of `sigma` (physical units) along every axis (setting
- * sigma per axis); output type = input type. New reference, or NULL
+ * `sigma` per axis); output type = input type. New reference, or NULL
  * with PIPIT_EINVAL.
  */
 PIPIT_API pipit_node_t *pipit_smoothing_recursive_gaussian_new(double sigma);
 
 /**
  * sqrt (ITK SqrtImageFilter): square root in double; f32 output for
- * integer inputs by default (setting type). New reference.
+ * integer inputs by default (setting `type`). New reference.
  */
 PIPIT_API pipit_node_t *pipit_sqrt_new(void);
 
@@ -386,8 +457,8 @@ PIPIT_API pipit_node_t *pipit_threshold_new(double lower, double upper,
 /**
  * warp (ITK WarpImageFilter): out(x) = in(x + d(x)), d the displacement
  * field on input 1 (dim f32 or f64 components, physical units), whose
- * grid the output takes; settings as resample's interpolator,
- * order, default_value, output_type. New reference.
+ * grid the output takes; settings as resample's `interpolator`,
+ * `order`, `default-value`, `type`. New reference.
  */
 PIPIT_API pipit_node_t *pipit_warp_new(void);
 
