@@ -74,6 +74,21 @@ inputs_text(const pipit_node_class_t *c)
     return "IN... ";
 }
 
+/* Whether the class streams (asks only a padded region of its input),
+ * as a probe of its defaults on a small image finds. */
+static const char *
+streams_text(const pipit_node_class_t *c)
+{
+    switch (pipit_node_class_streams(c)) {
+    case 1:
+        return "streams (asks only a padded region of its input)";
+    case 0:
+        return "needs its whole input (runs once per streamed update)";
+    default:
+        return "streaming depends on its inputs";
+    }
+}
+
 static void
 list_plain(FILE *f)
 {
@@ -85,8 +100,8 @@ list_plain(FILE *f)
         const pipit_node_class_t *c = classes[i];
         size_t n;
         const pipit_setting_t *s = pipit_node_class_settings(c, &n);
-        fprintf(f, "\n%s %sOUT\n    %s\n", pipit_node_class_name(c),
-                inputs_text(c), pipit_node_class_help(c));
+        fprintf(f, "\n%s %sOUT\n    %s\n    %s\n", pipit_node_class_name(c),
+                inputs_text(c), pipit_node_class_help(c), streams_text(c));
         for (size_t k = 0; k < n; k++) {
             char values[512];
             describe_values(&s[k], values, sizeof values);
@@ -140,9 +155,9 @@ list_markdown(FILE *f)
         size_t n;
         const pipit_setting_t *s = pipit_node_class_settings(c, &n);
         fprintf(f, "\n## %s\n\n%s.\n\n    pipit filter %s [--setting "
-                   "value ...] %sOUT\n\n",
+                   "value ...] %sOUT\n\nStreaming: %s.\n\n",
                 pipit_node_class_name(c), pipit_node_class_help(c),
-                pipit_node_class_name(c), inputs_text(c));
+                pipit_node_class_name(c), inputs_text(c), streams_text(c));
         if (n == 0) {
             fprintf(f, "No settings.\n");
             continue;
