@@ -35,6 +35,7 @@ struct pipit_reduction {
     size_t acc_size, stride; /* stride: acc_size rounded to cache lines */
     size_t max_chunks;       /* 0: the default for acc_size */
     char *slots;             /* capacity accumulators, stride apart */
+    atomic_uchar *done;      /* after them: chunk c finished this run */
     size_t capacity;
     atomic_bool busy;
 };

@@ -31,6 +31,7 @@ pipit__reduction_init(pipit_reduction_t *w, size_t acc_size,
     w->stride = (acc_size + ACC_ALIGN - 1) / ACC_ALIGN * ACC_ALIGN;
     w->max_chunks = max_chunks;
     w->slots = NULL;
+    w->done = NULL;
     w->capacity = 0;
     atomic_init(&w->busy, false);
 }
@@ -61,32 +62,46 @@ pipit__reduction_chunks(const pipit_reduction_t *w, size_t n_pieces)
     return n_pieces < most ? n_pieces : most;
 }
 
-/* Grows the slots to hold `chunks` accumulators; the only allocation a
- * workspace makes, so runs of the same shape after the first make none. */
+/* Grows the slots to hold `chunks` accumulators (and their done flags);
+ * the only allocation a workspace makes, so runs of the same shape after
+ * the first make none. */
 static pipit_status_t
 reserve(pipit_reduction_t *w, size_t chunks)
 {
     if (chunks <= w->capacity || w->acc_size == 0)
         return PIPIT_OK;
-    size_t bytes;
-    if (pipit__mul_overflows(chunks, w->stride, &bytes))
+    size_t bytes, total;
+    if (pipit__mul_overflows(chunks, w->stride, &bytes) ||
+        bytes + chunks < bytes)
         return pipit__error(PIPIT_ERANGE, "pool: %zu accumulators of %zu "
                                           "bytes overflow",
                             chunks, w->acc_size);
-    char *slots = pipit__aligned_alloc(bytes);
+    total = bytes + chunks * sizeof(atomic_uchar);
+    char *slots = pipit__aligned_alloc(total);
     if (slots == NULL)
         return PIPIT_ENOMEM;
     pipit__free(w->slots);
     w->slots = slots;
+    w->done = (atomic_uchar *)(void *)(slots + bytes);
     w->capacity = chunks;
     return PIPIT_OK;
 }
 
 typedef struct {
-    const pipit_reduction_t *w;
+    pipit_reduction_t *w;
     pipit__acc_piece_fn fn;
     void *ctx;
     size_t per, extra; /* chunk c has per pieces, one more if c < extra */
+    size_t chunks;
+    pipit_merge_fn merge;
+    void *merge_ctx;
+    /* Merging while the loop runs (kept workspaces): the calling thread
+     * (worker 0) folds in every finished prefix of chunks after each of
+     * its own, in chunk order still, while the accumulator it has just
+     * filled is in its cache and the other workers keep working. */
+    bool early;
+    size_t merged;           /* worker 0 only */
+    pipit_status_t merge_st; /* worker 0 only */
 } chunk_job_t;
 
 static size_t
@@ -95,10 +110,22 @@ chunk_first(const chunk_job_t *j, size_t c)
     return c * j->per + (c < j->extra ? c : j->extra);
 }
 
+static void
+merge_ready(chunk_job_t *j)
+{
+    const pipit_reduction_t *w = j->w;
+    while (j->merged < j->chunks && j->merge_st == PIPIT_OK &&
+           atomic_load_explicit(&w->done[j->merged], memory_order_acquire)) {
+        j->merge_st = j->merge(j->merge_ctx, w->slots + j->merged * w->stride,
+                               j->merged);
+        j->merged++;
+    }
+}
+
 static pipit_status_t
 run_chunk(void *arg, size_t c, unsigned worker)
 {
-    const chunk_job_t *j = arg;
+    chunk_job_t *j = arg;
     void *acc = NULL;
     if (j->w != NULL && j->w->acc_size > 0) {
         acc = j->w->slots + c * j->w->stride;
@@ -109,6 +136,11 @@ run_chunk(void *arg, size_t c, unsigned worker)
         pipit_status_t st = j->fn(j->ctx, i, worker, acc);
         if (st != PIPIT_OK)
             return st;
+    }
+    if (j->early) {
+        atomic_store_explicit(&j->w->done[c], 1, memory_order_release);
+        if (worker == 0)
+            merge_ready(j);
     }
     return PIPIT_OK;
 }
@@ -122,16 +154,28 @@ pipit__reduction_run(pipit_reduction_t *w, size_t n_pieces,
         return PIPIT_OK;
     size_t chunks = w != NULL ? pipit__reduction_chunks(w, n_pieces)
                               : n_pieces;
+    bool accs = w != NULL && w->acc_size > 0;
     chunk_job_t job = { .w = w, .fn = fn, .ctx = ctx,
-                        .per = n_pieces / chunks, .extra = n_pieces % chunks };
+                        .per = n_pieces / chunks, .extra = n_pieces % chunks,
+                        .chunks = chunks, .merge = merge,
+                        .merge_ctx = merge_ctx, .merge_st = PIPIT_OK,
+                        .early = accs &&
+                                 w->max_chunks != PIPIT__CHUNK_PER_PIECE };
     if (w != NULL && atomic_exchange(&w->busy, true))
         return pipit__error(PIPIT_ESTATE, "pool: the reduction workspace is "
                                           "already running a loop");
     pipit_status_t st = w != NULL ? reserve(w, chunks) : PIPIT_OK;
+    if (st == PIPIT_OK && job.early)
+        for (size_t c = 0; c < chunks; c++)
+            atomic_init(&w->done[c], 0);
     if (st == PIPIT_OK)
         st = pipit__pool_run(chunks, run_chunk, &job, progress, user);
-    if (w != NULL && w->acc_size > 0)
-        for (size_t c = 0; c < chunks && st == PIPIT_OK; c++)
+    if (st == PIPIT_OK)
+        st = job.merge_st;
+    /* What is left: everything in the per-piece layout, which merges
+     * only after the whole loop succeeded, as it always did. */
+    if (accs)
+        for (size_t c = job.merged; c < chunks && st == PIPIT_OK; c++)
             st = merge(merge_ctx, w->slots + c * w->stride, c);
     if (w != NULL)
         atomic_store(&w->busy, false);

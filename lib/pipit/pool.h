@@ -108,11 +108,13 @@ PIPIT_API pipit_status_t pipit_parallel_reduce(size_t n, size_t grain,
  * does, then groups consecutive pieces into chunks: as many as pieces,
  * at most max_chunks. A chunk's accumulator is zeroed at the start of
  * every run; one worker calls fn for each piece of the chunk, in piece
- * order, with that accumulator (fn adds into it); then merge is called
- * on the calling thread with each chunk's accumulator in chunk order
- * (its third argument is the chunk index). The chunks depend on n, grain
- * and max_chunks only, so the result is bit-for-bit the same for any
- * number of threads.
+ * order, with that accumulator (fn adds into it); merge is called on
+ * the calling thread with each chunk's accumulator in chunk order (its
+ * third argument is the chunk index), a chunk as soon as it and all
+ * before it are done, so merging overlaps the loop. The chunks depend on
+ * n, grain and max_chunks only, so the result is bit-for-bit the same
+ * for any number of threads. When a piece fails, the chunks before it
+ * may have been merged already.
  *
  * max_chunks 0 picks the default: 64, fewer for large accumulators (at
  * most 8 MiB of them, but never fewer than 8 chunks).
