@@ -7,6 +7,9 @@
  *   an update with nothing to do;
  *   a threaded copy and sum over 256^3 f32 beside memcpy and a serial
  *   loop over the same bytes, in the same run;
+ *   a reduction into a 10^5-double accumulator (a workspace) called 1000
+ *   times, beside a plain loop touching the same accumulator bytes, and
+ *   the allocations made after its first call;
  *   CPU burnt by an idle pool.
  *
  * Usage: bench/pool [threads]   (default: 2; figures are medians)
@@ -19,6 +22,7 @@
 #include <pipit/pipit.h>
 
 #include "bench.h"
+#include "error_impl.h" /* pipit__alloc_fail_at counts allocations */
 #include "node_impl.h"
 
 #define REPS 15
@@ -150,6 +154,119 @@ sum_merge(void *ctx, const void *acc, size_t piece)
     return PIPIT_OK;
 }
 
+/* ---- a reduction into a large accumulator --------------------------- */
+
+#define ACC_DOUBLES 100000
+#define SAMPLES (4 * ACC_DOUBLES)
+#define REDUCE_GRAIN 2000
+#define REDUCE_CALLS 1000
+
+typedef struct {
+    const double *v;
+    double *result;
+} spread_t;
+
+static pipit_status_t
+spread_range(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    const spread_t *c = ctx;
+    double *a = acc;
+    (void)worker;
+    for (size_t i = lo; i < hi; i++)
+        a[i % ACC_DOUBLES] += c->v[i];
+    return PIPIT_OK;
+}
+
+static pipit_status_t
+spread_merge(void *ctx, const void *acc, size_t chunk)
+{
+    spread_t *c = ctx;
+    const double *a = acc;
+    (void)chunk;
+    for (size_t k = 0; k < ACC_DOUBLES; k++)
+        c->result[k] += a[k];
+    return PIPIT_OK;
+}
+
+/* The same work on one thread without the pool: zero each chunk's
+ * accumulator, add its samples, fold it into the result. */
+static void
+spread_plain(const double *v, double *accs, size_t chunks, double *result)
+{
+    size_t pieces = SAMPLES / REDUCE_GRAIN;
+    size_t per = pieces / chunks, extra = pieces % chunks, piece = 0;
+    for (size_t c = 0; c < chunks; c++) {
+        double *a = accs + c * ACC_DOUBLES;
+        size_t count = per + (c < extra);
+        memset(a, 0, ACC_DOUBLES * sizeof(double));
+        for (size_t i = piece * REDUCE_GRAIN;
+             i < (piece + count) * REDUCE_GRAIN; i++)
+            a[i % ACC_DOUBLES] += v[i];
+        piece += count;
+        for (size_t k = 0; k < ACC_DOUBLES; k++)
+            result[k] += a[k];
+    }
+}
+
+static void
+bench_reduction(unsigned threads)
+{
+    pipit_pool_set_threads(threads);
+    double *v = malloc(SAMPLES * sizeof *v);
+    double *result = calloc(ACC_DOUBLES, sizeof *result);
+    double *plain = calloc(ACC_DOUBLES, sizeof *plain);
+    pipit_reduction_t *w = pipit_reduction_new(ACC_DOUBLES * sizeof(double),
+                                               0);
+    size_t chunks = pipit_reduction_chunks(w, SAMPLES, REDUCE_GRAIN);
+    double *accs = malloc(chunks * ACC_DOUBLES * sizeof *accs);
+    if (v == NULL || result == NULL || plain == NULL || w == NULL ||
+        accs == NULL)
+        exit(1);
+    for (size_t i = 0; i < SAMPLES; i++)
+        v[i] = (double)(i % 977) * 0.125;
+    spread_t c = { v, result };
+    pipit_reduction_run(w, SAMPLES, REDUCE_GRAIN, spread_range, spread_merge,
+                        &c);
+    spread_plain(v, accs, chunks, plain);
+    pipit__alloc_fail_at(0);
+    /* Alternate blocks of each, so both see the same machine. */
+    double t_pool = 0, t_plain = 0;
+    for (int block = 0; block < 10; block++) {
+        double t0 = bench_now();
+        for (int i = 0; i < REDUCE_CALLS / 10; i++)
+            pipit_reduction_run(w, SAMPLES, REDUCE_GRAIN, spread_range,
+                                spread_merge, &c);
+        t_pool += bench_now() - t0;
+        t0 = bench_now();
+        for (int i = 0; i < REDUCE_CALLS / 10; i++)
+            spread_plain(v, accs, chunks, plain);
+        t_plain += bench_now() - t0;
+    }
+    size_t allocs = pipit__alloc_fail_at(0);
+    double mb = (double)chunks * ACC_DOUBLES * sizeof(double) / 1e6;
+    printf("reduction, 10^5-double accumulator, %zu chunks (%.1f MB), "
+           "%d calls\n",
+           chunks, mb, REDUCE_CALLS);
+    printf("  plain loop, 1 thread           %8.3f ms/call %7.2f GB/s "
+           "(accumulator bytes touched)\n",
+           t_plain / REDUCE_CALLS * 1e3, mb / 1e3 / (t_plain / REDUCE_CALLS));
+    printf("  workspace, %u threads           %8.3f ms/call %7.2f GB/s   "
+           "%5.2f of the plain loop (target >= 0.80)\n",
+           threads, t_pool / REDUCE_CALLS * 1e3,
+           mb / 1e3 / (t_pool / REDUCE_CALLS), t_plain / t_pool);
+    printf("  allocations after the first call: %zu (target 0); results "
+           "%s\n\n",
+           allocs,
+           memcmp(result, plain, ACC_DOUBLES * sizeof(double)) == 0
+               ? "bit-identical"
+               : "DIFFER");
+    pipit_reduction_unref(w);
+    free(v);
+    free(result);
+    free(plain);
+    free(accs);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -254,6 +371,8 @@ main(int argc, char **argv)
            (total - serial_sum) / serial_sum);
     free(in);
     free(out);
+    printf("\n");
+    bench_reduction(threads);
 
     /* an idle pool must not burn a core: CPU used during 200 ms idle */
     double cpu0 = bench_cpu_seconds();

@@ -280,10 +280,12 @@ prefilter(char *data, bool f32, unsigned dim, const size_t *size,
         most = (size[d] + 1) * w > most ? (size[d] + 1) * w : most;
     }
     ps.scratch_size = most;
-    ps.n_scratch = pipit_pool_threads();
+    ps.n_scratch = pipit_pool_hold(); /* no resize until the last pass */
     ps.scratch = pipit__malloc((size_t)ps.n_scratch * most * sizeof(double));
-    if (ps.scratch == NULL)
+    if (ps.scratch == NULL) {
+        pipit_pool_release();
         return PIPIT_ENOMEM;
+    }
     pipit_status_t st = PIPIT_OK;
     inner = 1; /* elements between samples along axis d */
     for (unsigned d = 0; d < dim && st == PIPIT_OK; inner *= size[d], d++) {
@@ -303,6 +305,7 @@ prefilter(char *data, bool f32, unsigned dim, const size_t *size,
         st = pipit_parallel_for(groups * ps.blocks, 0, pass_blocks, &ps);
     }
     pipit__free(ps.scratch);
+    pipit_pool_release();
     return st;
 }
 

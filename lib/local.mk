@@ -38,6 +38,7 @@ libpipit_internal_la_SOURCES += \
 	lib/image.c \
 	lib/pool.c \
 	lib/pool_loops.c \
+	lib/pool_reduce.c \
 	lib/node.c \
 	lib/node_update.c \
 	lib/node_graph.c \

@@ -347,7 +347,9 @@ execute(pipit_node_t *n, struct pipit__update *u)
         n->busy = true;
         n->update = u;
         n->runs++;
+        pipit_pool_hold(); /* the hooks size per-worker scratch by it */
         st = run_hooks(n);
+        pipit_pool_release();
         n->busy = false;
     }
     if (st == PIPIT_ECANCELED && strstr(pipit_error_message(), c->name) == NULL)

@@ -60,7 +60,7 @@ static struct {
     pthread_mutex_t submit; /* one job at a time; held while resizing */
     pthread_mutex_t lock;   /* for sleeping only */
     pthread_cond_t wake;
-    unsigned n_threads;     /* the caller included */
+    atomic_uint n_threads;  /* the caller included */
     pthread_t threads[PIPIT_MAX_THREADS];
     atomic_uint generation;
     /* The generation when the workers started: a new worker must wait
@@ -83,6 +83,23 @@ static struct {
 };
 
 static _Thread_local bool in_worker;
+
+/*
+ * Holds pin the pool's size (pipit_pool_hold). A resize announces itself
+ * (resizing), so no new hold starts, then waits for the holders to leave;
+ * only outermost holds on application threads count: a piece runs under
+ * its loop, which a resize waits for anyway.
+ */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    unsigned holders, resizing;
+} holds = {
+    .lock = PTHREAD_MUTEX_INITIALIZER,
+    .changed = PTHREAD_COND_INITIALIZER,
+};
+static _Thread_local unsigned hold_depth;
+static _Thread_local bool hold_counted;
 
 bool
 pipit_pool_in_worker(void)
@@ -209,13 +226,22 @@ default_threads(void)
     const char *env = getenv("PIPIT_NUM_THREADS");
     if (env != NULL && *env != '\0') {
         char *end;
+        errno = 0;
         long v = strtol(env, &end, 10);
-        if (*end == '\0' && v >= 1)
-            return v > PIPIT_MAX_THREADS ? PIPIT_MAX_THREADS : (unsigned)v;
+        bool number = *end == '\0' && end != env;
+        if (number && v >= 1 && v <= PIPIT_MAX_THREADS && errno == 0)
+            return (unsigned)v;
+        if (number && v > PIPIT_MAX_THREADS) {
+            pipit__log(PIPIT_LOG_WARNING,
+                       "PIPIT_NUM_THREADS='%s' is more than the %d threads "
+                       "a pool may have; using %d",
+                       env, PIPIT_MAX_THREADS, PIPIT_MAX_THREADS);
+            return PIPIT_MAX_THREADS;
+        }
         pipit__log(PIPIT_LOG_WARNING,
-                   "PIPIT_NUM_THREADS='%s' is not a positive integer; "
-                   "using the processor count",
-                   env);
+                   "PIPIT_NUM_THREADS='%s' is not a positive whole number "
+                   "(1..%d); using the processor count",
+                   env, PIPIT_MAX_THREADS);
     }
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > PIPIT_MAX_THREADS ? PIPIT_MAX_THREADS : (unsigned)n;
@@ -226,7 +252,7 @@ default_threads(void)
 static pipit_status_t
 start_workers(unsigned n)
 {
-    pool.n_threads = 1;
+    atomic_store(&pool.n_threads, 1);
     atomic_store(&pool.reforked, false);
     pool.start_generation = atomic_load(&pool.generation);
     for (unsigned i = 1; i < n; i++) {
@@ -237,7 +263,7 @@ start_workers(unsigned n)
                                       err,
                                       "pool: could not start thread %u of %u",
                                       i + 1, n);
-        pool.n_threads = i + 1;
+        atomic_store(&pool.n_threads, i + 1);
     }
     return PIPIT_OK;
 }
@@ -252,7 +278,7 @@ stop_workers(void)
     for (unsigned i = 1; i < pool.n_threads; i++)
         pthread_join(pool.threads[i], NULL);
     atomic_store(&pool.quit, false);
-    pool.n_threads = 1;
+    atomic_store(&pool.n_threads, 1);
 }
 
 /*
@@ -269,9 +295,15 @@ pool_after_fork_in_child(void)
     pthread_mutex_init(&pool.submit, NULL);
     pthread_mutex_init(&pool.lock, NULL);
     pthread_cond_init(&pool.wake, NULL);
-    pool.refork_threads = pool.n_threads;
-    pool.n_threads = 1;
+    pool.refork_threads = atomic_load(&pool.n_threads);
+    atomic_store(&pool.n_threads, 1);
     pool.job = NULL;
+    /* This thread's own hold, if it forked inside one, is the only one
+     * the child has. */
+    pthread_mutex_init(&holds.lock, NULL);
+    pthread_cond_init(&holds.changed, NULL);
+    holds.holders = hold_depth > 0 && hold_counted ? 1 : 0;
+    holds.resizing = 0;
     atomic_store(&pool.n_sleeping, 0);
     atomic_store(&pool.quit, false);
     atomic_store(&pool.reforked, true);
@@ -294,7 +326,7 @@ pool_init(void)
 __attribute__((destructor)) static void
 pool_shutdown(void)
 {
-    if (pool.n_threads <= 1 || in_worker ||
+    if (atomic_load(&pool.n_threads) <= 1 || in_worker ||
         pthread_mutex_trylock(&pool.submit) != 0)
         return;
     stop_workers();
@@ -312,7 +344,36 @@ pipit_pool_threads(void)
             (void)start_workers(pool.refork_threads);
         pthread_mutex_unlock(&pool.submit);
     }
-    return pool.n_threads;
+    return atomic_load(&pool.n_threads);
+}
+
+unsigned
+pipit_pool_hold(void)
+{
+    unsigned n = pipit_pool_threads();
+    if (hold_depth++ > 0)
+        return atomic_load(&pool.n_threads);
+    hold_counted = !in_worker;
+    if (!hold_counted)
+        return n;
+    pthread_mutex_lock(&holds.lock);
+    while (holds.resizing > 0)
+        pthread_cond_wait(&holds.changed, &holds.lock);
+    holds.holders++;
+    pthread_mutex_unlock(&holds.lock);
+    /* Read after the hold counts: a resize finished before it is seen. */
+    return atomic_load(&pool.n_threads);
+}
+
+void
+pipit_pool_release(void)
+{
+    if (hold_depth == 0 || --hold_depth > 0 || !hold_counted)
+        return;
+    pthread_mutex_lock(&holds.lock);
+    if (--holds.holders == 0)
+        pthread_cond_broadcast(&holds.changed);
+    pthread_mutex_unlock(&holds.lock);
 }
 
 pipit_status_t
@@ -321,18 +382,38 @@ pipit_pool_set_threads(unsigned n)
     if (in_worker)
         return pipit__error(PIPIT_ESTATE,
                             "pool: cannot resize from inside a parallel loop");
+    if (hold_depth > 0)
+        return pipit__error(PIPIT_ESTATE,
+                            "pool: cannot resize while this thread holds "
+                            "the pool (inside a node update)");
     pthread_once(&pool.once, pool_init);
     if (n == 0)
         n = default_threads();
-    if (n > PIPIT_MAX_THREADS)
+    if (n > PIPIT_MAX_THREADS) {
+        pipit__log(PIPIT_LOG_WARNING,
+                   "pool: %u threads asked, more than the %d a pool may "
+                   "have; using %d",
+                   n, PIPIT_MAX_THREADS, PIPIT_MAX_THREADS);
         n = PIPIT_MAX_THREADS;
+    }
+    /* Holders sized per-worker scratch by the count they saw: wait for
+     * them, and keep new ones out until the pool has its new size. */
+    pthread_mutex_lock(&holds.lock);
+    holds.resizing++;
+    while (holds.holders > 0)
+        pthread_cond_wait(&holds.changed, &holds.lock);
+    pthread_mutex_unlock(&holds.lock);
     pthread_mutex_lock(&pool.submit);
     pipit_status_t st = PIPIT_OK;
-    if (n != pool.n_threads) {
+    if (n != atomic_load(&pool.n_threads)) {
         stop_workers();
         st = start_workers(n);
     }
     pthread_mutex_unlock(&pool.submit);
+    pthread_mutex_lock(&holds.lock);
+    if (--holds.resizing == 0)
+        pthread_cond_broadcast(&holds.changed);
+    pthread_mutex_unlock(&holds.lock);
     return st;
 }
 
@@ -391,7 +472,7 @@ pipit__pool_run(size_t n, pipit__piece_run_fn run, void *ctx,
      * queueing behind it, and the result is the same. */
     if (pthread_mutex_trylock(&pool.submit) != 0)
         return run_inline(&job);
-    unsigned workers = pool.n_threads - 1;
+    unsigned workers = atomic_load(&pool.n_threads) - 1;
     if (workers == 0) {
         pthread_mutex_unlock(&pool.submit);
         return run_inline(&job);
@@ -424,7 +505,7 @@ pipit__pool_run(size_t n, pipit__piece_run_fn run, void *ctx,
             sched_yield(); /* a worker may be descheduled: let it run */
     }
     pool.job = NULL;
-    pipit_status_t st = finish(&job, pool.failures, pool.n_threads);
+    pipit_status_t st = finish(&job, pool.failures, workers + 1);
     pthread_mutex_unlock(&pool.submit);
     return st;
 }

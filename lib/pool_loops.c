@@ -1,60 +1,29 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Range and region loops, with per-piece accumulators, on the pool. */
+/* Range and region loops on the pool, with per-piece accumulators. */
 #include <string.h>
 
 #include "error_impl.h"
 #include "pool_impl.h"
 
 #define DEFAULT_PIECE_BYTES (64 * 1024)
-#define ACC_ALIGN 64 /* a cache line: pieces never share one */
 
 typedef struct {
     size_t n, grain;
     pipit_range_fn fn;
     void *ctx;
-    char *accs;
-    size_t acc_stride;
 } range_ctx_t;
 
 static pipit_status_t
-range_piece(void *arg, size_t index, unsigned worker)
+range_piece(void *arg, size_t index, unsigned worker, void *acc)
 {
     const range_ctx_t *c = arg;
     size_t lo = index * c->grain;
     size_t hi = c->n - lo < c->grain ? c->n : lo + c->grain;
-    void *acc = c->accs != NULL ? c->accs + index * c->acc_stride : NULL;
     return c->fn(c->ctx, lo, hi, worker, acc);
 }
 
-/* Zeroed accumulators, one per piece, each on its own cache lines. */
-static pipit_status_t
-alloc_accs(size_t n_pieces, size_t acc_size, char **accs, size_t *stride)
-{
-    *accs = NULL;
-    *stride = (acc_size + ACC_ALIGN - 1) / ACC_ALIGN * ACC_ALIGN;
-    if (acc_size == 0)
-        return PIPIT_OK;
-    size_t bytes;
-    if (pipit__mul_overflows(n_pieces, *stride, &bytes))
-        return pipit__error(PIPIT_ERANGE, "pool: accumulators overflow");
-    if ((*accs = pipit__aligned_alloc(bytes)) == NULL)
-        return PIPIT_ENOMEM;
-    memset(*accs, 0, bytes);
-    return PIPIT_OK;
-}
-
-static pipit_status_t
-merge_accs(const char *accs, size_t stride, size_t n_pieces,
-           pipit_merge_fn merge, void *ctx)
-{
-    for (size_t i = 0; i < n_pieces; i++) {
-        pipit_status_t st = merge(ctx, accs + i * stride, i);
-        if (st != PIPIT_OK)
-            return st;
-    }
-    return PIPIT_OK;
-}
-
+/* The per-piece layout is a workspace with one chunk per piece, made for
+ * the call: the same zeroing, run and in-order merge as a kept one. */
 pipit_status_t
 pipit_parallel_reduce(size_t n, size_t grain, size_t acc_size,
                       pipit_range_fn fn, pipit_merge_fn merge, void *ctx)
@@ -67,13 +36,14 @@ pipit_parallel_reduce(size_t n, size_t grain, size_t acc_size,
         grain = n / 256 > 0 ? n / 256 : 1;
     range_ctx_t c = { .n = n, .grain = grain, .fn = fn, .ctx = ctx };
     size_t n_pieces = n / grain + (n % grain != 0);
-    pipit_status_t st = alloc_accs(n_pieces, acc_size, &c.accs,
-                                   &c.acc_stride);
-    if (st == PIPIT_OK)
-        st = pipit__pool_run(n_pieces, range_piece, &c, NULL, NULL);
-    if (st == PIPIT_OK && acc_size > 0)
-        st = merge_accs(c.accs, c.acc_stride, n_pieces, merge, ctx);
-    pipit__free(c.accs);
+    if (acc_size == 0)
+        return pipit__reduction_run(NULL, n_pieces, range_piece, &c, NULL,
+                                    NULL, NULL, NULL);
+    pipit_reduction_t w;
+    pipit__reduction_init(&w, acc_size, PIPIT__CHUNK_PER_PIECE);
+    pipit_status_t st = pipit__reduction_run(&w, n_pieces, range_piece, &c,
+                                             merge, ctx, NULL, NULL);
+    pipit__reduction_fini(&w);
     return st;
 }
 
@@ -158,12 +128,10 @@ typedef struct {
     plan_t plan;
     pipit_piece_fn fn;
     void *ctx;
-    char *accs;
-    size_t acc_stride;
 } region_ctx_t;
 
 static pipit_status_t
-region_piece(void *arg, size_t index, unsigned worker)
+region_piece(void *arg, size_t index, unsigned worker, void *acc)
 {
     const region_ctx_t *c = arg;
     pipit_piece_t p;
@@ -171,7 +139,7 @@ region_piece(void *arg, size_t index, unsigned worker)
     p.index = index;
     p.count = c->plan.count;
     p.worker = worker;
-    p.acc = c->accs != NULL ? c->accs + index * c->acc_stride : NULL;
+    p.acc = acc;
     return c->fn(c->ctx, &p);
 }
 
@@ -181,19 +149,24 @@ pipit_parallel_region(const pipit_region_t *r, const pipit_region_loop_t *opt,
 {
     PIPIT_CHECK_ARG(r != NULL && fn != NULL);
     size_t acc_size = opt != NULL ? opt->acc_size : 0;
-    PIPIT_CHECK_ARG(acc_size == 0 || opt->merge != NULL);
+    pipit_reduction_t *kept = opt != NULL ? opt->reduction : NULL;
+    PIPIT_CHECK_ARG(acc_size == 0 || opt->reduction == NULL);
+    PIPIT_CHECK_ARG((acc_size == 0 && kept == NULL) || opt->merge != NULL);
     region_ctx_t c = { .fn = fn, .ctx = ctx };
     make_plan(r, opt, &c.plan);
     if (c.plan.count == 0)
         return PIPIT_OK;
-    pipit_status_t st = alloc_accs(c.plan.count, acc_size, &c.accs,
-                                   &c.acc_stride);
-    if (st == PIPIT_OK)
-        st = pipit__pool_run(c.plan.count, region_piece, &c,
-                             opt != NULL ? opt->progress : NULL,
-                             opt != NULL ? opt->progress_user : NULL);
-    if (st == PIPIT_OK && acc_size > 0)
-        st = merge_accs(c.accs, c.acc_stride, c.plan.count, opt->merge, ctx);
-    pipit__free(c.accs);
+    pipit_progress_fn progress = opt != NULL ? opt->progress : NULL;
+    void *user = opt != NULL ? opt->progress_user : NULL;
+    if (acc_size == 0)
+        return pipit__reduction_run(kept, c.plan.count, region_piece, &c,
+                                    kept != NULL ? opt->merge : NULL, ctx,
+                                    progress, user);
+    pipit_reduction_t w;
+    pipit__reduction_init(&w, acc_size, PIPIT__CHUNK_PER_PIECE);
+    pipit_status_t st = pipit__reduction_run(&w, c.plan.count, region_piece,
+                                             &c, opt->merge, ctx, progress,
+                                             user);
+    pipit__reduction_fini(&w);
     return st;
 }

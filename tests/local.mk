@@ -20,6 +20,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_core.c \
 	tests/test_image.c \
 	tests/test_pool.c \
+	tests/test_pool_reduce.c \
 	tests/test_node.c \
 	tests/test_graph.c \
 	tests/test_params.c \

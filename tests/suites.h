@@ -3,6 +3,7 @@
 SUITE(core)
 SUITE(image)
 SUITE(pool)
+SUITE(pool_reduce)
 SUITE(node)
 SUITE(graph)
 SUITE(params)

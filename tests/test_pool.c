@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The thread pool: loops, reductions, nesting, failures, progress. */
 #include <math.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -10,7 +13,9 @@
 
 #include "testutil.h"
 
+#include "bspline_impl.h"
 #include "error_impl.h"
+#include "node_impl.h"
 
 /* Values whose float sum depends on the order of additions. */
 static double *
@@ -442,6 +447,208 @@ test_fork_inside_loop(void)
     ASSERT_OK(pipit_pool_set_threads(0));
 }
 
+/* ---- resizes racing pipelines ------------------------------------- */
+
+/* A source sizing per-worker scratch in its before hook, as the smoothing
+ * and resampling filters do, and failing a piece whose worker has none. */
+typedef struct {
+    pipit_node_t base;
+    double value;
+    unsigned workers;
+} sized_t;
+
+static pipit_status_t
+sized_information(pipit_node_t *n)
+{
+    size_t size[2] = { 16, 64 };
+    return pipit__image_set_shape(pipit__output(n, 0), 2, size, PIPIT_F32, 1);
+}
+
+static pipit_status_t
+sized_before(pipit_node_t *n)
+{
+    ((sized_t *)n)->workers = pipit_pool_threads();
+    sched_yield(); /* widen the window a resize could fall into */
+    return PIPIT_OK;
+}
+
+static pipit_status_t
+sized_threaded(pipit_node_t *n, const pipit_piece_t *p)
+{
+    const sized_t *s = (const sized_t *)n;
+    if (p->worker >= s->workers)
+        return pipit__node_error(n, PIPIT_ESTATE, "worker %u of %u",
+                                 p->worker, s->workers);
+    for (size_t y = p->region.lo[1]; y < p->region.hi[1]; y++) {
+        float *row = pipit__row_f32(pipit__output(n, 0), y, 0);
+        for (size_t x = p->region.lo[0]; x < p->region.hi[0]; x++)
+            row[x] = (float)s->value;
+    }
+    return PIPIT_OK;
+}
+
+static const pipit_setting_t sized_settings[] = {
+    { "value", PIPIT_SETTING_DOUBLE, offsetof(sized_t, value), "0", "value",
+      1, 0, NULL },
+};
+
+static const pipit_node_class_t sized_class = {
+    .name = "sized", .size = sizeof(sized_t), .n_outputs = 1,
+    .settings = sized_settings, .n_settings = 1, .piece_bytes = 64,
+    .information = sized_information, .before = sized_before,
+    .threaded = sized_threaded,
+};
+
+typedef struct {
+    unsigned pipelines;
+    unsigned failures;
+    char first[256];
+    atomic_bool *done;
+} racer_t;
+
+static void *
+racer_main(void *arg)
+{
+    racer_t *r = arg;
+    pipit_node_t *n = pipit_node_new(&sized_class);
+    double coeff[8 * 8];
+    size_t size[2] = { 8, 8 };
+    for (unsigned i = 0; i < r->pipelines && n != NULL; i++) {
+        pipit_status_t st = pipit_node_set_double(n, "value", i);
+        if (st == PIPIT_OK)
+            st = pipit_node_update(n);
+        size_t at[2] = { 3, 40 };
+        if (st == PIPIT_OK &&
+            pipit_image_get_value(pipit_node_get_output(n, 0), at, 0) != i)
+            st = pipit__error(PIPIT_EIO, "pipeline %u: wrong value", i);
+        if (st == PIPIT_OK && i % 4 == 0) {
+            for (size_t k = 0; k < 64; k++)
+                coeff[k] = (double)(k % 5);
+            st = pipit__bspline_prefilter_f64(coeff, 2, size, 3);
+        }
+        if (st != PIPIT_OK && r->failures++ == 0)
+            strncpy(r->first, pipit_error_message(), sizeof r->first - 1);
+    }
+    pipit_node_unref(n);
+    atomic_store(r->done, true);
+    return NULL;
+}
+
+/* Pipelines in three threads while a fourth resizes the pool: every one
+ * must succeed (a node update holds the pool, so a resize waits for it),
+ * and pipit_pool_threads must not race the resize (TSan). The count can
+ * be raised through PIPIT_TEST_RESIZE_PIPELINES (per thread). */
+static void
+test_resize_while_pipelines_run(void)
+{
+    enum { RACERS = 3 };
+    const char *env = getenv("PIPIT_TEST_RESIZE_PIPELINES");
+    unsigned per = env != NULL ? (unsigned)atoi(env) : 300;
+    racer_t r[RACERS];
+    atomic_bool done[RACERS];
+    pthread_t th[RACERS];
+    for (int k = 0; k < RACERS; k++) {
+        atomic_init(&done[k], false);
+        r[k] = (racer_t){ .pipelines = per, .done = &done[k] };
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[k], NULL, racer_main, &r[k]),
+                              0);
+    }
+    unsigned resizes = 0;
+    for (bool all = false; !all; resizes++) {
+        ASSERT_OK(pipit_pool_set_threads(test_thread_counts[resizes % 4]));
+        (void)pipit_pool_threads();
+        all = true;
+        for (int k = 0; k < RACERS; k++)
+            all = all && atomic_load(&done[k]);
+    }
+    unsigned failures = 0;
+    for (int k = 0; k < RACERS; k++) {
+        pthread_join(th[k], NULL);
+        failures += r[k].failures;
+        if (r[k].failures > 0)
+            fprintf(stderr, "\n  %u of %u pipelines failed: %s\n",
+                    r[k].failures, per, r[k].first);
+    }
+    CU_ASSERT_EQUAL(failures, 0);
+    CU_ASSERT(resizes > 1);
+    if (env != NULL)
+        fprintf(stderr, "\n  %u pipelines, %u resizes, %u failures\n",
+                per * RACERS, resizes, failures);
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+/* Holds nest, pin the size, and refuse a resize on the holding thread. */
+static void
+test_hold(void)
+{
+    ASSERT_OK(pipit_pool_set_threads(3));
+    CU_ASSERT_EQUAL(pipit_pool_hold(), 3);
+    CU_ASSERT_EQUAL(pipit_pool_hold(), 3);
+    ASSERT_FAILS_WITH(pipit_pool_set_threads(2), PIPIT_ESTATE, "holds");
+    pipit_pool_release();
+    ASSERT_FAILS_WITH(pipit_pool_set_threads(2), PIPIT_ESTATE, "holds");
+    pipit_pool_release();
+    ASSERT_OK(pipit_pool_set_threads(2));
+    CU_ASSERT_EQUAL(pipit_pool_threads(), 2);
+    pipit_pool_release(); /* unmatched: ignored */
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
+/* ---- PIPIT_NUM_THREADS and its warnings --------------------------- */
+
+static char logged[512];
+
+static void
+capture_log(pipit_log_level_t level, const char *message, void *user)
+{
+    (void)user;
+    if (level == PIPIT_LOG_WARNING)
+        snprintf(logged, sizeof logged, "%s", message);
+}
+
+static void
+test_num_threads_warnings(void)
+{
+    static const struct {
+        const char *env;
+        unsigned threads; /* 0: the processor count */
+        const char *word;  /* in the warning, or NULL: none */
+    } rows[] = {
+        { "4", 4, NULL },
+        { "256", 256, NULL },
+        { "257", 256, "more than the 256" },
+        { "100000", 256, "more than the 256" },
+        { "99999999999999999999999", 256, "more than the 256" },
+        { "0", 0, "not a positive whole number" },
+        { "-3", 0, "not a positive whole number" },
+        { "four", 0, "not a positive whole number" },
+        { "4x", 0, "not a positive whole number" },
+    };
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned processors = cpus < 1 ? 1 : cpus > 256 ? 256 : (unsigned)cpus;
+    pipit_log_set_handler(capture_log, NULL, PIPIT_LOG_WARNING);
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        logged[0] = '\0';
+        setenv("PIPIT_NUM_THREADS", rows[i].env, 1);
+        ASSERT_OK(pipit_pool_set_threads(0));
+        CU_ASSERT_EQUAL(pipit_pool_threads(),
+                        rows[i].threads ? rows[i].threads : processors);
+        if (rows[i].word == NULL) {
+            CU_ASSERT_STRING_EQUAL(logged, "");
+        } else {
+            CU_ASSERT_PTR_NOT_NULL(strstr(logged, rows[i].word));
+            CU_ASSERT_PTR_NOT_NULL(strstr(logged, rows[i].env));
+        }
+    }
+    unsetenv("PIPIT_NUM_THREADS");
+    logged[0] = '\0';
+    ASSERT_OK(pipit_pool_set_threads(100000));
+    CU_ASSERT_EQUAL(pipit_pool_threads(), PIPIT_MAX_THREADS);
+    CU_ASSERT_PTR_NOT_NULL(strstr(logged, "100000 threads asked"));
+    pipit_log_set_handler(NULL, NULL, PIPIT_LOG_WARNING);
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
 const test_case_t test_pool_cases[] = {
     { "parallel sum bit-identical at 1,2,3,7,16 threads",
       test_parallel_sum_bit_identical },
@@ -454,5 +661,8 @@ const test_case_t test_pool_cases[] = {
     { "loops after fork", test_loops_after_fork },
     { "exit inside a loop", test_exit_inside_loop },
     { "fork inside a loop", test_fork_inside_loop },
+    { "resize while pipelines run", test_resize_while_pipelines_run },
+    { "hold pins the size", test_hold },
+    { "PIPIT_NUM_THREADS warnings", test_num_threads_warnings },
     { NULL, NULL },
 };

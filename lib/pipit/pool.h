@@ -11,7 +11,9 @@
  *
  * Reductions get one zeroed, cache-line aligned accumulator per piece,
  * merged on the calling thread in piece order after the join: the result
- * is bit-for-bit the same for any number of threads.
+ * is bit-for-bit the same for any number of threads. A reduction
+ * workspace (pipit_reduction_t) keeps its accumulators between calls and
+ * bounds their number: consecutive pieces share a chunk's accumulator.
  *
  * If a piece fails, pieces with a higher index are skipped and the
  * failure with the lowest piece index is returned, its message copied to
@@ -31,16 +33,33 @@ extern "C" {
 
 /**
  * Number of threads loops use (the caller included). Starts the pool
- * on first use. Thread safe.
+ * on first use. Thread safe. Another thread may resize the pool right
+ * after this returns: to size per-worker scratch by it, call
+ * pipit_pool_hold instead.
  */
 PIPIT_API unsigned pipit_pool_threads(void);
 
 /**
- * Resizes the pool to n threads (clamped to 1..PIPIT_MAX_THREADS; 0
- * means the default: PIPIT_NUM_THREADS or the processor count). Waits
- * for a running loop to finish. Must not be called from inside a piece
- * (PIPIT_ESTATE). PIPIT_ENOMEM / PIPIT_EIO when threads cannot start;
- * the pool then keeps the threads it could start.
+ * Pins the pool's size until the matching pipit_pool_release and returns
+ * it: loops issued meanwhile use workers 0..returned-1 only, and
+ * pipit_pool_set_threads from other threads waits for every hold to end.
+ * Holds nest; a node update holds the pool while it runs. A thread that
+ * holds must not wait for another thread's pipeline (that one may be
+ * waiting for a resize queued behind this hold). Thread safe.
+ */
+PIPIT_API unsigned pipit_pool_hold(void);
+
+/** Ends the innermost pipit_pool_hold of this thread. */
+PIPIT_API void pipit_pool_release(void);
+
+/**
+ * Resizes the pool to n threads (clamped to 1..PIPIT_MAX_THREADS with a
+ * logged warning; 0 means the default: PIPIT_NUM_THREADS or the
+ * processor count). Waits for running loops and for holds on other
+ * threads (running node updates) to end. PIPIT_ESTATE from inside a
+ * piece or while this thread holds the pool. PIPIT_ENOMEM / PIPIT_EIO
+ * when threads cannot start; the pool then keeps the threads it could
+ * start.
  */
 PIPIT_API pipit_status_t pipit_pool_set_threads(unsigned n);
 
@@ -80,6 +99,45 @@ PIPIT_API pipit_status_t pipit_parallel_reduce(size_t n, size_t grain,
                                                pipit_merge_fn merge,
                                                void *ctx);
 
+/**
+ * A reusable reduction workspace: accumulators of acc_size bytes kept
+ * from one run to the next, so a loop called thousands of times (an
+ * optimizer's iterations) allocates only on its first call.
+ *
+ * A run cuts [0, n) into pieces of grain indices as pipit_parallel_for
+ * does, then groups consecutive pieces into chunks: as many as pieces,
+ * at most max_chunks. A chunk's accumulator is zeroed at the start of
+ * every run; one worker calls fn for each piece of the chunk, in piece
+ * order, with that accumulator (fn adds into it); merge is called on
+ * the calling thread with each chunk's accumulator in chunk order (its
+ * third argument is the chunk index), a chunk as soon as it and all
+ * before it are done, so merging overlaps the loop. The chunks depend on
+ * n, grain and max_chunks only, so the result is bit-for-bit the same
+ * for any number of threads. When a piece fails, the chunks before it
+ * may have been merged already.
+ *
+ * max_chunks 0 picks the default: 64, fewer for large accumulators (at
+ * most 8 MiB of them, but never fewer than 8 chunks).
+ * Returns NULL (with the error set) when acc_size is 0 or on ENOMEM.
+ * A workspace runs one loop at a time (a second concurrent run fails
+ * with PIPIT_ESTATE); it is not shared between threads otherwise.
+ */
+typedef struct pipit_reduction pipit_reduction_t;
+
+PIPIT_API pipit_reduction_t *pipit_reduction_new(size_t acc_size,
+                                                 size_t max_chunks);
+PIPIT_API pipit_reduction_t *pipit_reduction_ref(pipit_reduction_t *w);
+PIPIT_API void pipit_reduction_unref(pipit_reduction_t *w);
+
+/** How many chunks (merge calls) a run over n with grain gives. */
+PIPIT_API size_t pipit_reduction_chunks(const pipit_reduction_t *w, size_t n,
+                                        size_t grain);
+
+/** Runs fn over [0, n) into the workspace's chunks; see above. */
+PIPIT_API pipit_status_t pipit_reduction_run(pipit_reduction_t *w, size_t n,
+                                             size_t grain, pipit_range_fn fn,
+                                             pipit_merge_fn merge, void *ctx);
+
 /** One piece of a region loop. */
 typedef struct pipit_piece {
     pipit_region_t region; /* part of the region being run */
@@ -103,6 +161,10 @@ typedef struct pipit_region_loop {
     /* Called between pieces on the calling thread, or NULL. */
     pipit_progress_fn progress;
     void *progress_user;
+    /* Or a workspace (acc_size then 0): pieces share its chunks'
+     * accumulators as in pipit_reduction_run, merge gets chunk indices
+     * and the piece's acc is its chunk's. */
+    pipit_reduction_t *reduction;
 } pipit_region_loop_t;
 
 /**
