@@ -605,6 +605,8 @@ pipit_node_class_streams(const pipit_node_class_t *c)
 {
     if (c == NULL)
         return -1;
+    if (c->n_inputs == 0)
+        return 1; /* a source makes any region asked */
     /* A second input is often a twin of the first; a warp's is a field
      * of one vector a pixel. */
     int r = probe_streams(c, 1);
