@@ -214,8 +214,8 @@ SELECT(int64_t)
 
 /* Row kernels for pixel type T (name S) on keys K; lanes past the end of
  * the row repeat its last column. */
-#define MEDIAN_ROW(S, T, K, KEY, UNKEY, LOWEST, HIGHEST)                   \
-    PIPIT__HOT static void net_row_##S(const median_t *m,                  \
+#define MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, V, ATTR)                   \
+    ATTR static void net_row_##S##V(const median_t *m,                  \
                                        const row_job_t *j, T *out,         \
                                        K (*v)[L])                          \
     {                                                                      \
@@ -252,7 +252,10 @@ SELECT(int64_t)
             for (size_t l = 0; l < lanes; l++)                             \
                 out[x + l] = UNKEY(v[m->out_wire][l]);                     \
         }                                                                  \
-    }                                                                      \
+    }
+
+/* The row kernels that need no second copy. */
+#define MEDIAN_REST(S, T, K, KEY, UNKEY)                                   \
     static void select_row_##S(const median_t *m, const row_job_t *j,      \
                                T *out, K *buf)                             \
     {                                                                      \
@@ -276,6 +279,16 @@ SELECT(int64_t)
         else                                                               \
             select_row_##S(m, j, (T *)(void *)out, (K *)scratch);          \
     }
+
+/* Both copies and the dispatching wrapper (lib/cpu_impl.h). */
+#define MEDIAN_ROW(S, T, K, KEY, UNKEY, LOWEST, HIGHEST)                                                   \
+    MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, _portable, )                                      \
+    PIPIT__IF_V3(MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, _v3, PIPIT__V3))                      \
+    static void net_row_##S(const median_t *m, const row_job_t *j, T *out, K (*v)[L])                                        \
+    {                                                                      \
+        PIPIT__PICK(net_row_##S)(m, j, out, v);                                      \
+    }                                                                      \
+    MEDIAN_REST(S, T, K, KEY, UNKEY)
 
 MEDIAN_ROW(u8, uint8_t, uint8_t, SAME, SAME, 0, UINT8_MAX)
 MEDIAN_ROW(i8, int8_t, int8_t, SAME, SAME, INT8_MIN, INT8_MAX)
@@ -356,7 +369,7 @@ median_threaded(pipit_node_t *n, const pipit_piece_t *p)
     const pipit_region_t *g = &p->region;
     void *s = pipit__scratch_get(&m->scratch, p->worker);
     if (s == NULL)
-        return pipit__scratch_error(n, p->worker);
+        return pipit__scratch_error(n, &m->scratch, p->worker);
     row_job_t j = { .rx = m->r[0], .width = in->size[0], .x0 = g->lo[0],
                     .x1 = g->hi[0] };
     row_fn fn = row_fns[in->type];

@@ -112,7 +112,7 @@ warp_threaded(pipit_node_t *n, const pipit_piece_t *p)
     const bool f64 = field->type == PIPIT_F64;
     double *vals = pipit__scratch_get(&w->scratch, p->worker);
     if (vals == NULL)
-        return pipit__scratch_error(n, p->worker);
+        return pipit__scratch_error(n, &w->scratch, p->worker);
     for (size_t z = g->lo[2]; z < g->hi[2]; z++)
         for (size_t y = g->lo[1]; y < g->hi[1]; y++) {
             double idx[MAXD] = { 0.0, (double)y, (double)z, 0.0 };
