@@ -231,8 +231,9 @@ resample_before(pipit_node_t *n)
     if (st != PIPIT_OK)
         return st;
     r->fast = r->affine && pipit__interpolator_row_f32_ok(r->ip);
-    return pipit__scratch_init(&r->scratch,
-                               (g->hi[0] - g->lo[0]) * sizeof(double));
+    /* A row of values, then (non-affine) a row of continuous indices. */
+    const size_t per_x = (1 + (size_t)in->dim) * sizeof(double);
+    return pipit__scratch_init(&r->scratch, (g->hi[0] - g->lo[0]) * per_x);
 }
 
 static pipit_status_t
@@ -276,15 +277,19 @@ resample_threaded(pipit_node_t *n, const pipit_piece_t *p)
                                             g->hi[0], vals);
                 }
             } else {
+                /* The row's indices after its values, one batch call. */
+                const size_t width = g->hi[0] - g->lo[0];
+                double *cs = vals + width;
                 for (size_t x = g->lo[0]; x < g->hi[0]; x++) {
-                    double pt[MAXD], q[MAXD], c[MAXD];
+                    double pt[MAXD], q[MAXD];
                     idx[0] = (double)x;
                     pipit_image_index_to_point(out, idx, pt);
                     pipit_transform_point(r->transform, pt, q);
-                    pipit_interpolator_point_to_index(r->ip, q, c);
-                    pipit_interpolator_evaluate(r->ip, c,
-                                                &vals[x - g->lo[0]], NULL);
+                    pipit_interpolator_point_to_index(
+                        r->ip, q, cs + (x - g->lo[0]) * dim);
                 }
+                pipit_interpolator_evaluate_batch(r->ip, width, cs, vals,
+                                                  NULL);
             }
             pipit__row_store_f64(vals, g->hi[0] - g->lo[0],
                                  pipit__at(out, g->lo[0], y, z, g->lo[3]),

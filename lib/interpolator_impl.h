@@ -77,7 +77,7 @@ pipit_interpolator_t *pipit__interpolator_alloc(const pipit_image_t *img,
  * resample's f32 path always has, and needs row_f32_ok (a 3-D f32
  * nearest or linear interpolator); pipit__interpolator_row takes any
  * interpolator (a cubic 3-D f64 B-spline has its own kernel, the rest
- * go point by point). Thread safe; no allocation.
+ * go through the batch kernel). Thread safe; no allocation.
  */
 bool pipit__interpolator_row_f32_ok(const pipit_interpolator_t *ip);
 void pipit__interpolator_row_f32(const pipit_interpolator_t *ip,

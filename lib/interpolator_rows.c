@@ -10,7 +10,7 @@
  *       tests (pipit__interpolator_row_f32);
  *   3-D cubic B-spline on f64 coefficients: the 4 x 4 x 4 support
  *       without the mirror away from the border;
- *   anything else: pipit_interpolator_evaluate per point.
+ *   anything else: the interpolator's batch kernel, in blocks.
  *
  * Each fast path has a portable copy and an AVX2 + FMA one, chosen by
  * lib/cpu_impl.h; within a copy the vector and scalar voxels agree bit
@@ -576,11 +576,16 @@ pipit__interpolator_row(const pipit_interpolator_t *ip, const double *base,
         pick_cubic_row()(&c, base, step, x0, x1, ip->dflt, out);
         return;
     }
+    /* Blocks of indices on the stack, then the batch kernel. */
+    enum { BLOCK = 64 };
+    double c[BLOCK * PIPIT_MAX_DIM];
     const unsigned dim = ip->dim;
-    for (size_t x = x0; x < x1; x++) {
-        double c[PIPIT_MAX_DIM];
-        for (unsigned d = 0; d < dim; d++)
-            c[d] = base[d] + step[d] * (double)x;
-        pipit_interpolator_evaluate(ip, c, &out[x - x0], NULL);
+    pipit__interp_batch_fn fn = ip->batch[pipit__cpu_v3() ? 1 : 0];
+    for (size_t xb = x0; xb < x1; xb += BLOCK) {
+        size_t m = x1 - xb < BLOCK ? x1 - xb : BLOCK;
+        for (size_t i = 0; i < m; i++)
+            for (unsigned d = 0; d < dim; d++)
+                c[i * dim + d] = base[d] + step[d] * (double)(xb + i);
+        fn(ip, m, c, out + (xb - x0), NULL);
     }
 }
