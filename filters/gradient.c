@@ -33,8 +33,8 @@ grad_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
                                     : (double)(i % (dim + 1) == 0);
 }
 
-#define GRAD_ROW_V(W, S, V, ATTR)                                                     \
-    ATTR static void grad_row_##S##V(const pipit__stencil_##S##_t *r,   \
+#define GRAD_ROW_V(W, S, V, ATTR)                                          \
+    ATTR static void grad_row_##S##V(const pipit__stencil_##S##_t *r,      \
                                         size_t w, const W *k,              \
                                         unsigned dim, W *out)              \
     {                                                                      \
@@ -59,12 +59,13 @@ grad_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
     }
 
 /* Both copies and the dispatching wrapper (lib/cpu_impl.h). */
-#define GRAD_ROW(W, S)                                                   \
-    GRAD_ROW_V(W, S, _portable, )                                      \
-    PIPIT__IF_V3(GRAD_ROW_V(W, S, _v3, PIPIT__V3))                      \
-    static void grad_row_##S(const pipit__stencil_##S##_t *r, size_t w, const W *k, unsigned dim, W *out)                                        \
+#define GRAD_ROW(W, S)                                                     \
+    GRAD_ROW_V(W, S, _portable, )                                          \
+    PIPIT__IF_V3(GRAD_ROW_V(W, S, _v3, PIPIT__V3))                         \
+    static void grad_row_##S(const pipit__stencil_##S##_t *r, size_t w,    \
+                             const W *k, unsigned dim, W *out)             \
     {                                                                      \
-        PIPIT__PICK(grad_row_##S)(r, w, k, dim, out);                                      \
+        PIPIT__PICK(grad_row_##S)(r, w, k, dim, out);                      \
     }
 
 GRAD_ROW(float, f32)

@@ -102,23 +102,23 @@ gmrg_before(pipit_node_t *n)
     return st;
 }
 
-#define MAGNITUDE(V, ATTR) \
-ATTR static void \
+#define MAGNITUDE(V, ATTR)                                                 \
+ATTR static void                                                           \
 magnitude##V(float *const *c, unsigned dim, const float *scale, size_t count, \
-          float *out) \
-{ \
-    const float s0 = scale[0], s1 = scale[1], s2 = scale[2]; \
-    const float *a = c[0], *b = c[1], *e = c[dim == 3 ? 2 : 1]; \
-    if (dim == 3) \
-        for (size_t i = 0; i < count; i++) { \
-            float x = a[i] * s0, y = b[i] * s1, z = e[i] * s2; \
-            out[i] = sqrtf(x * x + y * y + z * z); \
-        } \
-    else \
-        for (size_t i = 0; i < count; i++) { \
-            float x = a[i] * s0, y = b[i] * s1; \
-            out[i] = sqrtf(x * x + y * y); \
-        } \
+          float *out)                                                      \
+{                                                                          \
+    const float s0 = scale[0], s1 = scale[1], s2 = scale[2];               \
+    const float *a = c[0], *b = c[1], *e = c[dim == 3 ? 2 : 1];            \
+    if (dim == 3)                                                          \
+        for (size_t i = 0; i < count; i++) {                               \
+            float x = a[i] * s0, y = b[i] * s1, z = e[i] * s2;             \
+            out[i] = sqrtf(x * x + y * y + z * z);                         \
+        }                                                                  \
+    else                                                                   \
+        for (size_t i = 0; i < count; i++) {                               \
+            float x = a[i] * s0, y = b[i] * s1;                            \
+            out[i] = sqrtf(x * x + y * y);                                 \
+        }                                                                  \
 }
 
 PIPIT__MULTIVERSION(MAGNITUDE)

@@ -214,8 +214,8 @@ SELECT(int64_t)
 
 /* Row kernels for pixel type T (name S) on keys K; lanes past the end of
  * the row repeat its last column. */
-#define MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, V, ATTR)                   \
-    ATTR static void net_row_##S##V(const median_t *m,                  \
+#define MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, V, ATTR)        \
+    ATTR static void net_row_##S##V(const median_t *m,                     \
                                        const row_job_t *j, T *out,         \
                                        K (*v)[L])                          \
     {                                                                      \
@@ -223,8 +223,8 @@ SELECT(int64_t)
         for (size_t x = j->x0; x < j->x1; x += L) {                        \
             size_t lanes = j->x1 - x < L ? j->x1 - x : L;                  \
             unsigned w = 0;                                                \
-            /* whole block, columns x - rx .. x + L - 1 + rx in the image \
-             * (and so in the input region, the piece padded by rx) */    \
+            /* whole block, columns x - rx .. x + L - 1 + rx in the image  \
+             * (and so in the input region, the piece padded by rx) */     \
             bool direct = lanes == L && x >= j->rx &&                      \
                           x + L + j->rx <= j->width;                       \
             for (size_t k = 0; k < j->n_rows; k++) {                       \
@@ -281,12 +281,14 @@ SELECT(int64_t)
     }
 
 /* Both copies and the dispatching wrapper (lib/cpu_impl.h). */
-#define MEDIAN_ROW(S, T, K, KEY, UNKEY, LOWEST, HIGHEST)                                                   \
-    MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, _portable, )                                      \
-    PIPIT__IF_V3(MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, _v3, PIPIT__V3))                      \
-    static void net_row_##S(const median_t *m, const row_job_t *j, T *out, K (*v)[L])                                        \
+#define MEDIAN_ROW(S, T, K, KEY, UNKEY, LOWEST, HIGHEST)                   \
+    MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, _portable, )        \
+    PIPIT__IF_V3(MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, _v3,   \
+                              PIPIT__V3))                                  \
+    static void net_row_##S(const median_t *m, const row_job_t *j, T *out, \
+                            K (*v)[L])                                     \
     {                                                                      \
-        PIPIT__PICK(net_row_##S)(m, j, out, v);                                      \
+        PIPIT__PICK(net_row_##S)(m, j, out, v);                            \
     }                                                                      \
     MEDIAN_REST(S, T, K, KEY, UNKEY)
 

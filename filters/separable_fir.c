@@ -153,8 +153,8 @@ FIR_KERNELS(double, f64)
                (const void *)(tmp)))
 
 /* The piece, for work type W with suffix S: see the top of the file. */
-#define FIR_PIECE_V(W, S, K, NT, V, ATTR)                                             \
-    ATTR static void fir_piece_##S##V(const pipit__fir_t *f,            \
+#define FIR_PIECE_V(W, S, K, NT, V, ATTR)                                  \
+    ATTR static void fir_piece_##S##V(const pipit__fir_t *f,               \
                                          const pipit_image_t *in,          \
                                          pipit_image_t *out,               \
                                          const pipit_region_t *g,          \
@@ -220,12 +220,14 @@ FIR_KERNELS(double, f64)
     }
 
 /* Both copies and the dispatching wrapper (lib/cpu_impl.h). */
-#define FIR_PIECE(W, S, K, NT)                                                   \
-    FIR_PIECE_V(W, S, K, NT, _portable, )                                      \
-    PIPIT__IF_V3(FIR_PIECE_V(W, S, K, NT, _v3, PIPIT__V3))                      \
-    static void fir_piece_##S(const pipit__fir_t *f, const pipit_image_t *in, pipit_image_t *out, const pipit_region_t *g, W *mem)                                        \
+#define FIR_PIECE(W, S, K, NT)                                             \
+    FIR_PIECE_V(W, S, K, NT, _portable, )                                  \
+    PIPIT__IF_V3(FIR_PIECE_V(W, S, K, NT, _v3, PIPIT__V3))                 \
+    static void fir_piece_##S(const pipit__fir_t *f, const pipit_image_t *in,\
+                              pipit_image_t *out,                          \
+                              const pipit_region_t *g, W *mem)             \
     {                                                                      \
-        PIPIT__PICK(fir_piece_##S)(f, in, out, g, mem);                                      \
+        PIPIT__PICK(fir_piece_##S)(f, in, out, g, mem);                    \
     }
 
 FIR_PIECE(float, f32, kf, PIPIT_F32)

@@ -228,37 +228,38 @@ typedef struct {
     pipit__scratch_t scratch;
 } axis_pass_t;
 
-#define AXIS_BLOCK(V, ATTR) \
-ATTR static void \
-axis_block##V(const axis_pass_t *ap, size_t i, double *s) \
-{ \
-    size_t g = i / ap->blocks, b = i % ap->blocks; \
-    size_t first = b * L; \
-    unsigned lanes = (unsigned)(ap->width - first < L ? ap->width - first : L); \
-    float *base = ap->data + g * ap->group_step + first; \
-    double *x, *y, *a; \
-    block_arrays(s, ap->n, &x, &y, &a); \
-    for (size_t k = 0; k < ap->n; k++) { \
-        const float *src = base + k * ap->step; \
-        double *dst = x + k * L; \
-        if (lanes == L) \
-            for (unsigned l = 0; l < L; l++) \
-                dst[l] = src[l]; \
-        else \
-            for (unsigned l = 0; l < L; l++) \
-                dst[l] = l < lanes ? src[l] : 0.0; \
-    } \
-    iir_block(ap->c, x, y, a, ap->n); \
-    for (size_t k = 0; k < ap->n; k++) { \
-        float *dst = base + k * ap->step; \
-        const double *src = x + k * L; \
-        if (lanes == L) \
-            for (unsigned l = 0; l < L; l++) \
-                dst[l] = (float)src[l]; \
-        else \
-            for (unsigned l = 0; l < lanes; l++) \
-                dst[l] = (float)src[l]; \
-    } \
+#define AXIS_BLOCK(V, ATTR)                                                \
+ATTR static void                                                           \
+axis_block##V(const axis_pass_t *ap, size_t i, double *s)                  \
+{                                                                          \
+    size_t g = i / ap->blocks, b = i % ap->blocks;                         \
+    size_t first = b * L;                                                  \
+    unsigned lanes =                                                       \
+        (unsigned)(ap->width - first < L ? ap->width - first : L);         \
+    float *base = ap->data + g * ap->group_step + first;                   \
+    double *x, *y, *a;                                                     \
+    block_arrays(s, ap->n, &x, &y, &a);                                    \
+    for (size_t k = 0; k < ap->n; k++) {                                   \
+        const float *src = base + k * ap->step;                            \
+        double *dst = x + k * L;                                           \
+        if (lanes == L)                                                    \
+            for (unsigned l = 0; l < L; l++)                               \
+                dst[l] = src[l];                                           \
+        else                                                               \
+            for (unsigned l = 0; l < L; l++)                               \
+                dst[l] = l < lanes ? src[l] : 0.0;                         \
+    }                                                                      \
+    iir_block(ap->c, x, y, a, ap->n);                                      \
+    for (size_t k = 0; k < ap->n; k++) {                                   \
+        float *dst = base + k * ap->step;                                  \
+        const double *src = x + k * L;                                     \
+        if (lanes == L)                                                    \
+            for (unsigned l = 0; l < L; l++)                               \
+                dst[l] = (float)src[l];                                    \
+        else                                                               \
+            for (unsigned l = 0; l < lanes; l++)                           \
+                dst[l] = (float)src[l];                                    \
+    }                                                                      \
 }
 
 PIPIT__MULTIVERSION(AXIS_BLOCK)
@@ -311,31 +312,31 @@ pipit__iir_axis(pipit__volume_t *v, unsigned axis, const pipit__iir_t *c)
 
 /* ---- the x pass, from `threaded` --------------------------------------- */
 
-#define IIR_ROWS(V, ATTR) \
-ATTR static void \
-pipit__iir_rows##V(const float *const *src, unsigned count, size_t n, \
-                size_t off, size_t w, const pipit__iir_t *c, float *dst, \
-                size_t dst_stride, double *scratch) \
-{ \
-    if (!c->active || n < 2) { \
-        for (unsigned l = 0; l < count; l++) \
+#define IIR_ROWS(V, ATTR)                                                  \
+ATTR static void                                                           \
+pipit__iir_rows##V(const float *const *src, unsigned count, size_t n,      \
+                size_t off, size_t w, const pipit__iir_t *c, float *dst,   \
+                size_t dst_stride, double *scratch)                        \
+{                                                                          \
+    if (!c->active || n < 2) {                                             \
+        for (unsigned l = 0; l < count; l++)                               \
             memcpy(dst + l * dst_stride, src[l] + off, w * sizeof(float)); \
-        return; \
-    } \
-    const float *rows[L]; \
-    for (unsigned l = 0; l < L; l++) \
-        rows[l] = src[l < count ? l : 0]; \
-    double *x, *yy, *a; \
-    block_arrays(scratch, n, &x, &yy, &a); \
-    for (size_t k = 0; k < n; k++) \
-        for (unsigned l = 0; l < L; l++) \
-            x[k * L + l] = rows[l][k]; \
-    iir_block(c, x, yy, a, n); \
-    for (unsigned l = 0; l < count; l++) { \
-        float *d = dst + l * dst_stride; \
-        for (size_t k = 0; k < w; k++) \
-            d[k] = (float)x[(off + k) * L + l]; \
-    } \
+        return;                                                            \
+    }                                                                      \
+    const float *rows[L];                                                  \
+    for (unsigned l = 0; l < L; l++)                                       \
+        rows[l] = src[l < count ? l : 0];                                  \
+    double *x, *yy, *a;                                                    \
+    block_arrays(scratch, n, &x, &yy, &a);                                 \
+    for (size_t k = 0; k < n; k++)                                         \
+        for (unsigned l = 0; l < L; l++)                                   \
+            x[k * L + l] = rows[l][k];                                     \
+    iir_block(c, x, yy, a, n);                                             \
+    for (unsigned l = 0; l < count; l++) {                                 \
+        float *d = dst + l * dst_stride;                                   \
+        for (size_t k = 0; k < w; k++)                                     \
+            d[k] = (float)x[(off + k) * L + l];                            \
+    }                                                                      \
 }
 
 PIPIT__MULTIVERSION(IIR_ROWS)
@@ -345,7 +346,8 @@ pipit__iir_rows(const float *const *src, unsigned count, size_t n,
                 size_t off, size_t w, const pipit__iir_t *c, float *dst,
                 size_t dst_stride, double *scratch)
 {
-    PIPIT__PICK(pipit__iir_rows)(src, count, n, off, w, c, dst, dst_stride, scratch);
+    PIPIT__PICK(pipit__iir_rows)(src, count, n, off, w, c, dst, dst_stride,
+                                 scratch);
 }
 
 /* ---- volumes ----------------------------------------------------------- */

@@ -435,9 +435,11 @@ PIPIT__FOR_TYPES(BATCHES_ALL)
 #undef BATCHES
 
 #ifdef PIPIT__HAVE_V3
-#define PAIR(kind, T) { kind##_batch_##T##_portable, kind##_batch_##T##_v3 }
+#define PAIR(kind, T)                                                      \
+    { kind##_batch_##T##_portable, kind##_batch_##T##_v3 }
 #else
-#define PAIR(kind, T) { kind##_batch_##T##_portable, kind##_batch_##T##_portable }
+#define PAIR(kind, T)                                                      \
+    { kind##_batch_##T##_portable, kind##_batch_##T##_portable }
 #endif
 #define BATCH_TABLE(kind)                                                  \
     {                                                                      \
@@ -447,7 +449,9 @@ PIPIT__FOR_TYPES(BATCHES_ALL)
     }
 static const pipit__interp_batch_fn nearest_batches[][2] =
     BATCH_TABLE(nearest);
-static const pipit__interp_batch_fn linear_batches[3][PIPIT_PIXEL_TYPE_COUNT][2] = {
+/* [2-D, 3-D, any][type][portable, v3] */
+static const pipit__interp_batch_fn
+    linear_batches[3][PIPIT_PIXEL_TYPE_COUNT][2] = {
     BATCH_TABLE(linear2), BATCH_TABLE(linear3), BATCH_TABLE(linearn)
 };
 #undef BATCH_TABLE
@@ -555,8 +559,8 @@ pipit_linear_interpolator_new(const pipit_image_t *img)
     ip->line = ip->dim == 2   ? linear2_line_fns[t]
                : ip->dim == 3 ? linear3_line_fns[t]
                               : linearn_line_fns[t];
-    memcpy(ip->batch, linear_batches[ip->dim == 2 ? 0 : ip->dim == 3 ? 1 : 2][t],
-           sizeof ip->batch);
+    unsigned by_dim = ip->dim == 2 ? 0 : ip->dim == 3 ? 1 : 2;
+    memcpy(ip->batch, linear_batches[by_dim][t], sizeof ip->batch);
     return ip;
 }
 

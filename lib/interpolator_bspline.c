@@ -305,7 +305,8 @@ BATCH_ORDERS(0, F64)
 #undef BATCH
 
 #ifdef PIPIT__HAVE_V3
-#define PAIR(D, C, N) { batch_##D##_##C##_##N##_portable, batch_##D##_##C##_##N##_v3 }
+#define PAIR(D, C, N)                                                      \
+    { batch_##D##_##C##_##N##_portable, batch_##D##_##C##_##N##_v3 }
 #else
 #define PAIR(D, C, N)                                                      \
     { batch_##D##_##C##_##N##_portable, batch_##D##_##C##_##N##_portable }

@@ -119,7 +119,7 @@ pipit__line_point(const pipit_interpolator_t *ip, const double *c0,
                     (values)[i_] = (ip)->dflt;                             \
                     continue;                                              \
                 }                                                          \
-                K(ip, ci_, (values) + i_, NULL, false, __VA_ARGS__);                           \
+                K(ip, ci_, (values) + i_, NULL, false, __VA_ARGS__);   \
                 inside_++;                                                 \
             }                                                              \
         } else {                                                           \
@@ -132,7 +132,7 @@ pipit__line_point(const pipit_interpolator_t *ip, const double *c0,
                         gi_[d_] = 0.0;                                     \
                     continue;                                              \
                 }                                                          \
-                K(ip, ci_, (values) + i_, gi_, true, __VA_ARGS__);                            \
+                K(ip, ci_, (values) + i_, gi_, true, __VA_ARGS__);     \
                 inside_++;                                                 \
             }                                                              \
         }                                                                  \

@@ -630,7 +630,8 @@ edge_points(unsigned dim, const size_t *size, unsigned seed, double *c,
     for (size_t k = 0; n < cap && k < 5; k++)
         for (unsigned a = 0; a < dim && n < cap; a++, n++)
             for (unsigned d = 0; d < dim; d++) {
-                double lo = near[k], hi = (double)size[d] - 1.0 - near[k] - 1e-9;
+                double lo = near[k];
+                double hi = (double)size[d] - 1.0 - near[k] - 1e-9;
                 c[n * dim + d] = d == a ? (k % 2 ? hi : lo)
                                         : uniform(&st) * (double)(size[d] - 1);
             }
