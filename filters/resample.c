@@ -27,7 +27,6 @@
 
 #include "smooth_impl.h"
 
-#include "interpolator_impl.h" /* the affine-row fast paths */
 
 #define MAXD PIPIT_MAX_DIM
 
@@ -46,6 +45,9 @@ typedef struct {
     /* From before. */
     pipit_interpolator_t *ip;
     bool fast; /* the interpolator's 3-D f32 row path (affine only) */
+    /* B-spline coefficients, kept for the next update (fresh pages cost
+     * a fault each); the interpolator borrows them. */
+    pipit__coef_cache_t coef;
     pipit__scratch_t scratch;
 } resample_t;
 
@@ -227,7 +229,7 @@ resample_before(pipit_node_t *n)
     const pipit_image_t *in = pipit__input(n, 0);
     const pipit_region_t *g = &n->requested[0];
     pipit_status_t st = pipit__interpolator_make(n, in, r->interp, r->order,
-                                                 r->dflt, &r->ip);
+                                                 r->dflt, &r->coef, &r->ip);
     if (st != PIPIT_OK)
         return st;
     r->fast = r->affine && pipit__interpolator_row_f32_ok(r->ip);
@@ -312,6 +314,7 @@ resample_finalize(pipit_node_t *n)
     release(r);
     pipit_transform_unref(r->transform);
     r->transform = NULL;
+    pipit__coef_cache_free(&r->coef);
 }
 
 static const pipit_setting_t resample_settings[] = {

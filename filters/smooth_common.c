@@ -63,6 +63,7 @@ const char *const pipit__interpolator_choices[] = { "nearest", "linear",
 pipit_status_t
 pipit__interpolator_make(const pipit_node_t *n, const pipit_image_t *img,
                          int kind, int64_t order, double dflt,
+                         pipit__coef_cache_t *cache,
                          pipit_interpolator_t **out)
 {
     pipit_interpolator_t *ip = NULL;
@@ -79,9 +80,9 @@ pipit__interpolator_make(const pipit_node_t *n, const pipit_image_t *img,
             return pipit__node_error(n, PIPIT_EINVAL,
                                      "B-spline order %lld: must be 0..5",
                                      (long long)order);
-        ip = pipit_bspline_interpolator_new(
+        ip = pipit__bspline_interpolator_cached(
             img, (unsigned)order,
-            kind == PIPIT__INTERP_BSPLINE ? PIPIT_F64 : PIPIT_F32);
+            kind == PIPIT__INTERP_BSPLINE ? PIPIT_F64 : PIPIT_F32, cache);
         break;
     }
     if (ip == NULL) {

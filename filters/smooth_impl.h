@@ -22,6 +22,7 @@
 #include <pipit/transform.h>
 
 #include "cpu_impl.h"
+#include "interpolator_impl.h" /* pipit__coef_cache_t */
 #include "filters_impl.h"
 #include "scratch_impl.h"
 
@@ -63,12 +64,14 @@ extern const char *const pipit__interpolator_choices[];
 
 /**
  * A new interpolator of the chosen kind (B-spline: that order, 0..5) for
- * img with default value dflt into *out; on failure the message is
- * prefixed by the node's name.
+ * img with default value dflt into *out; B-spline coefficients go into
+ * *cache when it is not NULL (see lib/interpolator_impl.h). On failure
+ * the message is prefixed by the node's name.
  */
 pipit_status_t pipit__interpolator_make(const pipit_node_t *n,
                                         const pipit_image_t *img, int kind,
                                         int64_t order, double dflt,
+                                        pipit__coef_cache_t *cache,
                                         pipit_interpolator_t **out);
 
 /** Choices of the `type` setting: "auto" (the input's type), then u8 .. f64. */

@@ -91,8 +91,9 @@ warp_before(pipit_node_t *n)
     release(w);
     if (pipit_region_is_empty(&n->requested[0]))
         return PIPIT_OK;
-    pipit_status_t st = pipit__interpolator_make(
-        n, pipit__input(n, 0), w->interp, w->order, w->dflt, &w->ip);
+    pipit_status_t st =
+        pipit__interpolator_make(n, pipit__input(n, 0), w->interp, w->order,
+                                 w->dflt, NULL, &w->ip);
     if (st != PIPIT_OK)
         return st;
     const pipit_region_t *g = &n->requested[0];

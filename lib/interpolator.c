@@ -75,7 +75,8 @@ pipit_interpolator_unref(pipit_interpolator_t *ip)
     if (ip == NULL || !pipit__object_unref(&ip->obj))
         return;
     pipit_buffer_unref(ip->buffer);
-    pipit__free(ip->coef);
+    if (!ip->coef_borrowed)
+        pipit__free(ip->coef);
     pipit__free(ip);
 }
 

@@ -388,6 +388,22 @@ pipit_interpolator_t *
 pipit_bspline_interpolator_new(const pipit_image_t *img, unsigned order,
                                pipit_pixel_type_t coef_type)
 {
+    return pipit__bspline_interpolator_cached(img, order, coef_type, NULL);
+}
+
+void
+pipit__coef_cache_free(pipit__coef_cache_t *cache)
+{
+    pipit__free(cache->mem);
+    cache->mem = NULL;
+    cache->bytes = 0;
+}
+
+pipit_interpolator_t *
+pipit__bspline_interpolator_cached(const pipit_image_t *img, unsigned order,
+                                   pipit_pixel_type_t coef_type,
+                                   pipit__coef_cache_t *cache)
+{
     static const char who[] = "BSplineInterpolator";
     if (order > PIPIT__BSPLINE_MAX_ORDER) {
         pipit__error(PIPIT_EINVAL, "%s: spline order %u (0..%d)", who, order,
@@ -415,8 +431,18 @@ pipit_bspline_interpolator_new(const pipit_image_t *img, unsigned order,
                      count);
         goto fail;
     }
-    if ((ip->coef = pipit__aligned_alloc(bytes)) == NULL)
+    if (cache != NULL) {
+        if (cache->bytes < bytes) {
+            pipit__coef_cache_free(cache);
+            if ((cache->mem = pipit__aligned_alloc(bytes)) == NULL)
+                goto fail;
+            cache->bytes = bytes;
+        }
+        ip->coef = cache->mem;
+        ip->coef_borrowed = true;
+    } else if ((ip->coef = pipit__aligned_alloc(bytes)) == NULL) {
         goto fail;
+    }
 
     convert_t cv = {
         .src = ip->data, .src_stride = ip->stride, .dst = ip->coef,

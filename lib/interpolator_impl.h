@@ -56,10 +56,29 @@ struct pipit_interpolator {
     double lo[PIPIT_MAX_DIM], hi[PIPIT_MAX_DIM];
     pipit_buffer_t *buffer;
     void *coef;
+    bool coef_borrowed; /* coef belongs to a pipit__coef_cache_t */
     /* Geometry snapshot: c = to_index · (p - origin). */
     double origin[PIPIT_MAX_DIM];
     double to_index[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
 };
+
+/*
+ * B-spline coefficients kept by their user (a resample node) from one
+ * update to the next: fresh pages cost a fault each, a large part of a
+ * cubic resample's time. An interpolator made with a cache borrows its
+ * block and must be dropped before the cache is freed or reused.
+ */
+typedef struct pipit__coef_cache {
+    void *mem;
+    size_t bytes;
+} pipit__coef_cache_t;
+
+/** pipit_bspline_interpolator_new, with its coefficients in *cache
+ * (grown when too small); cache NULL: its own block. */
+pipit_interpolator_t *pipit__bspline_interpolator_cached(
+    const pipit_image_t *img, unsigned order, pipit_pixel_type_t coef_type,
+    pipit__coef_cache_t *cache);
+void pipit__coef_cache_free(pipit__coef_cache_t *cache);
 
 /**
  * A new interpolator for img with the common fields filled from it
