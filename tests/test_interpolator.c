@@ -3,7 +3,10 @@
  * Interpolators: exactness on ramps and polynomials, sample values at
  * integer indices (the B-spline prefilter), gradients against central
  * differences, the inside rule and default value, thread-count
- * independence of the prefilter, and bad arguments.
+ * independence of the prefilter, and bad arguments; the by-name
+ * constructor, the batch call against single points on both code
+ * paths (lib/cpu_impl.h), batch gradients against differences and a
+ * ramp's analytic gradient, and lazily made per-worker scratch.
  */
 #include <math.h>
 #include <stdio.h>
