@@ -33,8 +33,8 @@ grad_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
                                     : (double)(i % (dim + 1) == 0);
 }
 
-#define GRAD_ROW(W, S)                                                     \
-    PIPIT__HOT static void grad_row_##S(const pipit__stencil_##S##_t *r,   \
+#define GRAD_ROW_V(W, S, V, ATTR)                                          \
+    ATTR static void grad_row_##S##V(const pipit__stencil_##S##_t *r,      \
                                         size_t w, const W *k,              \
                                         unsigned dim, W *out)              \
     {                                                                      \
@@ -56,6 +56,16 @@ grad_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
                 out[2 * i] = m[0] * gx + m[1] * gy;                        \
                 out[2 * i + 1] = m[2] * gx + m[3] * gy;                    \
             }                                                              \
+    }
+
+/* Both copies and the dispatching wrapper (lib/cpu_impl.h). */
+#define GRAD_ROW(W, S)                                                     \
+    GRAD_ROW_V(W, S, _portable, )                                          \
+    PIPIT__IF_V3(GRAD_ROW_V(W, S, _v3, PIPIT__V3))                         \
+    static void grad_row_##S(const pipit__stencil_##S##_t *r, size_t w,    \
+                             const W *k, unsigned dim, W *out)             \
+    {                                                                      \
+        PIPIT__PICK(grad_row_##S)(r, w, k, dim, out);                      \
     }
 
 GRAD_ROW(float, f32)

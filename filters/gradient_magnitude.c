@@ -29,9 +29,9 @@ gm_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
         k[d] = 0.5 / (g->use_spacing ? in->spacing[d] : 1.0);
 }
 
-#define GM_ROW(W, S, SQRT)                                                 \
-    PIPIT__HOT __attribute__((optimize("no-math-errno"))) static void      \
-    gm_row_##S(const pipit__stencil_##S##_t *r, size_t w, const W *k,      \
+#define GM_ROW_V(W, S, SQRT, V, ATTR)                                      \
+    ATTR static void                                                       \
+    gm_row_##S##V(const pipit__stencil_##S##_t *r, size_t w, const W *k,   \
                unsigned dim, W *out)                                       \
     {                                                                      \
         const W hx = k[0], hy = k[1], hz = k[2];                           \
@@ -49,6 +49,16 @@ gm_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
                 W gy = (yp[i] - ym[i]) * hy;                               \
                 out[i] = SQRT(gx * gx + gy * gy);                          \
             }                                                              \
+    }
+
+/* Both copies and the dispatching wrapper (lib/cpu_impl.h). */
+#define GM_ROW(W, S, SQRT)                                                 \
+    GM_ROW_V(W, S, SQRT, _portable, )                                      \
+    PIPIT__IF_V3(GM_ROW_V(W, S, SQRT, _v3, PIPIT__V3))                     \
+    static void gm_row_##S(const pipit__stencil_##S##_t *r, size_t w,      \
+                           const W *k, unsigned dim, W *out)               \
+    {                                                                      \
+        PIPIT__PICK(gm_row_##S)(r, w, k, dim, out);                        \
     }
 
 GM_ROW(float, f32, sqrtf)

@@ -102,22 +102,32 @@ gmrg_before(pipit_node_t *n)
     return st;
 }
 
-PIPIT__HOT __attribute__((optimize("no-math-errno"))) static void
+#define MAGNITUDE(V, ATTR)                                                 \
+ATTR static void                                                           \
+magnitude##V(float *const *c, unsigned dim, const float *scale, size_t count, \
+          float *out)                                                      \
+{                                                                          \
+    const float s0 = scale[0], s1 = scale[1], s2 = scale[2];               \
+    const float *a = c[0], *b = c[1], *e = c[dim == 3 ? 2 : 1];            \
+    if (dim == 3)                                                          \
+        for (size_t i = 0; i < count; i++) {                               \
+            float x = a[i] * s0, y = b[i] * s1, z = e[i] * s2;             \
+            out[i] = sqrtf(x * x + y * y + z * z);                         \
+        }                                                                  \
+    else                                                                   \
+        for (size_t i = 0; i < count; i++) {                               \
+            float x = a[i] * s0, y = b[i] * s1;                            \
+            out[i] = sqrtf(x * x + y * y);                                 \
+        }                                                                  \
+}
+
+PIPIT__MULTIVERSION(MAGNITUDE)
+
+static void
 magnitude(float *const *c, unsigned dim, const float *scale, size_t count,
           float *out)
 {
-    const float s0 = scale[0], s1 = scale[1], s2 = scale[2];
-    const float *a = c[0], *b = c[1], *e = c[dim == 3 ? 2 : 1];
-    if (dim == 3)
-        for (size_t i = 0; i < count; i++) {
-            float x = a[i] * s0, y = b[i] * s1, z = e[i] * s2;
-            out[i] = sqrtf(x * x + y * y + z * z);
-        }
-    else
-        for (size_t i = 0; i < count; i++) {
-            float x = a[i] * s0, y = b[i] * s1;
-            out[i] = sqrtf(x * x + y * y);
-        }
+    PIPIT__PICK(magnitude)(c, dim, scale, count, out);
 }
 
 static pipit_status_t
@@ -130,7 +140,7 @@ gmrg_threaded(pipit_node_t *n, const pipit_piece_t *p)
     const unsigned dim = in->dim;
     double *s = pipit__scratch_get(&g->scratch, p->worker);
     if (s == NULL)
-        return pipit__scratch_error(n, p->worker);
+        return pipit__scratch_error(n, &g->scratch, p->worker);
     const size_t w = r->hi[0] - r->lo[0];
     float *comp[3], *mag;
     comp[0] = (float *)(void *)(s + pipit__iir_scratch_doubles(

@@ -68,10 +68,4 @@ pipit__px(const pipit_image_t *img, char *row, size_t x)
     return row + (ptrdiff_t)x * img->stride[0];
 }
 
-/* As in pointwise_impl.h: let GCC -O2 vectorise the row loops. */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("tree-vectorize", "vect-cost-model=cheap", \
-                     "no-trapping-math")
-#endif
-
 #endif

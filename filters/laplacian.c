@@ -28,8 +28,8 @@ lap_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
     }
 }
 
-#define LAP_ROW(W, S)                                                      \
-    PIPIT__HOT static void lap_row_##S(const pipit__stencil_##S##_t *r,    \
+#define LAP_ROW_V(W, S, V, ATTR)                                           \
+    ATTR static void lap_row_##S##V(const pipit__stencil_##S##_t *r,       \
                                        size_t w, const W *k, unsigned dim, \
                                        W *out)                             \
     {                                                                      \
@@ -44,6 +44,16 @@ lap_constants(const pipit__stencil_node_t *g, const pipit_image_t *in,
                 v += (zp[i] - 2 * c[i] + zm[i]) * hz;                      \
             out[i] = v;                                                    \
         }                                                                  \
+    }
+
+/* Both copies and the dispatching wrapper (lib/cpu_impl.h). */
+#define LAP_ROW(W, S)                                                      \
+    LAP_ROW_V(W, S, _portable, )                                           \
+    PIPIT__IF_V3(LAP_ROW_V(W, S, _v3, PIPIT__V3))                          \
+    static void lap_row_##S(const pipit__stencil_##S##_t *r, size_t w,     \
+                            const W *k, unsigned dim, W *out)              \
+    {                                                                      \
+        PIPIT__PICK(lap_row_##S)(r, w, k, dim, out);                       \
     }
 
 LAP_ROW(float, f32)

@@ -217,8 +217,8 @@ SELECT(int64_t)
 
 /* Row kernels for pixel type T (name S) on keys K; lanes past the end of
  * the row repeat its last column. */
-#define MEDIAN_ROW(S, T, K, KEY, UNKEY, LOWEST, HIGHEST)                   \
-    PIPIT__HOT static void net_row_##S(const median_t *m,                  \
+#define MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, V, ATTR)        \
+    ATTR static void net_row_##S##V(const median_t *m,                     \
                                        const row_job_t *j, T *out,         \
                                        K (*v)[L])                          \
     {                                                                      \
@@ -226,8 +226,8 @@ SELECT(int64_t)
         for (size_t x = j->x0; x < j->x1; x += L) {                        \
             size_t lanes = j->x1 - x < L ? j->x1 - x : L;                  \
             unsigned w = 0;                                                \
-            /* whole block, columns x - rx .. x + L - 1 + rx in the image \
-             * (and so in the input region, the piece padded by rx) */    \
+            /* whole block, columns x - rx .. x + L - 1 + rx in the image  \
+             * (and so in the input region, the piece padded by rx) */     \
             bool direct = lanes == L && x >= j->rx &&                      \
                           x + L + j->rx <= j->width;                       \
             for (size_t k = 0; k < j->n_rows; k++) {                       \
@@ -255,7 +255,10 @@ SELECT(int64_t)
             for (size_t l = 0; l < lanes; l++)                             \
                 out[x + l] = UNKEY(v[m->out_wire][l]);                     \
         }                                                                  \
-    }                                                                      \
+    }
+
+/* The row kernels that need no second copy. */
+#define MEDIAN_REST(S, T, K, KEY, UNKEY)                                   \
     static void select_row_##S(const median_t *m, const row_job_t *j,      \
                                T *out, K *buf)                             \
     {                                                                      \
@@ -279,6 +282,18 @@ SELECT(int64_t)
         else                                                               \
             select_row_##S(m, j, (T *)(void *)out, (K *)scratch);          \
     }
+
+/* Both copies and the dispatching wrapper (lib/cpu_impl.h). */
+#define MEDIAN_ROW(S, T, K, KEY, UNKEY, LOWEST, HIGHEST)                   \
+    MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, _portable, )        \
+    PIPIT__IF_V3(MEDIAN_ROW_V(S, T, K, KEY, UNKEY, LOWEST, HIGHEST, _v3,   \
+                              PIPIT__V3))                                  \
+    static void net_row_##S(const median_t *m, const row_job_t *j, T *out, \
+                            K (*v)[L])                                     \
+    {                                                                      \
+        PIPIT__PICK(net_row_##S)(m, j, out, v);                            \
+    }                                                                      \
+    MEDIAN_REST(S, T, K, KEY, UNKEY)
 
 MEDIAN_ROW(u8, uint8_t, uint8_t, SAME, SAME, 0, UINT8_MAX)
 MEDIAN_ROW(i8, int8_t, int8_t, SAME, SAME, INT8_MIN, INT8_MAX)
@@ -492,7 +507,7 @@ median_threaded(pipit_node_t *n, const pipit_piece_t *p)
     const pipit_region_t *g = &p->region;
     void *s = pipit__scratch_get(&m->scratch, p->worker);
     if (s == NULL)
-        return pipit__scratch_error(n, p->worker);
+        return pipit__scratch_error(n, &m->scratch, p->worker);
     if (m->large) {
         large_fn lf = large_fns[in->type];
         for (size_t z = g->lo[2]; z < g->hi[2]; z++)

@@ -8,14 +8,14 @@
  * Pixel types are resolved once, when a node prepares its run, into a
  * typed row function; rows are then handled whole (same-type fast paths)
  * or in chunks of PIPIT__CHUNK values converted to double on the stack,
- * with pipit__convert (io/pixels.c) doing every conversion to and from
+ * with pipit__convert (lib/pixel_convert.c) doing every conversion to and from
  * the pixel types, so all filters round and clamp alike.
  */
 #ifndef PIPIT_POINTWISE_IMPL_H
 #define PIPIT_POINTWISE_IMPL_H
 
 #include "filters_impl.h"
-#include "io_impl.h"
+#include "pixel_convert_impl.h"
 
 /* Values a chunk holds: 2 KiB of doubles stays in L1 beside the rows. */
 #define PIPIT__CHUNK 256
@@ -289,17 +289,5 @@ pipit_status_t pipit__reduce_histogram(pipit_node_t *n,
  * components; for generate hooks.
  */
 void pipit__output_share_input(pipit_node_t *n, unsigned o, unsigned i);
-
-/*
- * GCC's -O2 vectorises only loops it can prove need no epilogue; the
- * row loops of these filters are written for the vectoriser, so let it
- * use its cheap cost model in the files that include this header. No
- * trapping math: a select followed by arithmetic then if-converts (we
- * never read the floating-point exception flags).
- */
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("tree-vectorize", "vect-cost-model=cheap", \
-                     "no-trapping-math")
-#endif
 
 #endif

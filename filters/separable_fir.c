@@ -153,8 +153,8 @@ FIR_KERNELS(double, f64)
                (const void *)(tmp)))
 
 /* The piece, for work type W with suffix S: see the top of the file. */
-#define FIR_PIECE(W, S, K, NT)                                             \
-    PIPIT__HOT static void fir_piece_##S(const pipit__fir_t *f,            \
+#define FIR_PIECE_V(W, S, K, NT, V, ATTR)                                  \
+    ATTR static void fir_piece_##S##V(const pipit__fir_t *f,               \
                                          const pipit_image_t *in,          \
                                          pipit_image_t *out,               \
                                          const pipit_region_t *g,          \
@@ -219,6 +219,17 @@ FIR_KERNELS(double, f64)
         }                                                                  \
     }
 
+/* Both copies and the dispatching wrapper (lib/cpu_impl.h). */
+#define FIR_PIECE(W, S, K, NT)                                             \
+    FIR_PIECE_V(W, S, K, NT, _portable, )                                  \
+    PIPIT__IF_V3(FIR_PIECE_V(W, S, K, NT, _v3, PIPIT__V3))                 \
+    static void fir_piece_##S(const pipit__fir_t *f, const pipit_image_t *in,\
+                              pipit_image_t *out,                          \
+                              const pipit_region_t *g, W *mem)             \
+    {                                                                      \
+        PIPIT__PICK(fir_piece_##S)(f, in, out, g, mem);                    \
+    }
+
 FIR_PIECE(float, f32, kf, PIPIT_F32)
 FIR_PIECE(double, f64, kd, PIPIT_F64)
 
@@ -228,7 +239,7 @@ pipit__fir_piece(const pipit__fir_t *f, const pipit_node_t *n,
 {
     void *mem = pipit__scratch_get(&f->scratch, p->worker);
     if (mem == NULL)
-        return pipit__scratch_error(n, p->worker);
+        return pipit__scratch_error(n, &f->scratch, p->worker);
     const pipit_image_t *in = pipit__input(n, 0);
     pipit_image_t *out = pipit__output(n, 0);
     if (f->f64)

@@ -228,36 +228,46 @@ typedef struct {
     pipit__scratch_t scratch;
 } axis_pass_t;
 
-PIPIT__HOT static void
+#define AXIS_BLOCK(V, ATTR)                                                \
+ATTR static void                                                           \
+axis_block##V(const axis_pass_t *ap, size_t i, double *s)                  \
+{                                                                          \
+    size_t g = i / ap->blocks, b = i % ap->blocks;                         \
+    size_t first = b * L;                                                  \
+    unsigned lanes =                                                       \
+        (unsigned)(ap->width - first < L ? ap->width - first : L);         \
+    float *base = ap->data + g * ap->group_step + first;                   \
+    double *x, *y, *a;                                                     \
+    block_arrays(s, ap->n, &x, &y, &a);                                    \
+    for (size_t k = 0; k < ap->n; k++) {                                   \
+        const float *src = base + k * ap->step;                            \
+        double *dst = x + k * L;                                           \
+        if (lanes == L)                                                    \
+            for (unsigned l = 0; l < L; l++)                               \
+                dst[l] = src[l];                                           \
+        else                                                               \
+            for (unsigned l = 0; l < L; l++)                               \
+                dst[l] = l < lanes ? src[l] : 0.0;                         \
+    }                                                                      \
+    iir_block(ap->c, x, y, a, ap->n);                                      \
+    for (size_t k = 0; k < ap->n; k++) {                                   \
+        float *dst = base + k * ap->step;                                  \
+        const double *src = x + k * L;                                     \
+        if (lanes == L)                                                    \
+            for (unsigned l = 0; l < L; l++)                               \
+                dst[l] = (float)src[l];                                    \
+        else                                                               \
+            for (unsigned l = 0; l < lanes; l++)                           \
+                dst[l] = (float)src[l];                                    \
+    }                                                                      \
+}
+
+PIPIT__MULTIVERSION(AXIS_BLOCK)
+
+static void
 axis_block(const axis_pass_t *ap, size_t i, double *s)
 {
-    size_t g = i / ap->blocks, b = i % ap->blocks;
-    size_t first = b * L;
-    unsigned lanes = (unsigned)(ap->width - first < L ? ap->width - first : L);
-    float *base = ap->data + g * ap->group_step + first;
-    double *x, *y, *a;
-    block_arrays(s, ap->n, &x, &y, &a);
-    for (size_t k = 0; k < ap->n; k++) {
-        const float *src = base + k * ap->step;
-        double *dst = x + k * L;
-        if (lanes == L)
-            for (unsigned l = 0; l < L; l++)
-                dst[l] = src[l];
-        else
-            for (unsigned l = 0; l < L; l++)
-                dst[l] = l < lanes ? src[l] : 0.0;
-    }
-    iir_block(ap->c, x, y, a, ap->n);
-    for (size_t k = 0; k < ap->n; k++) {
-        float *dst = base + k * ap->step;
-        const double *src = x + k * L;
-        if (lanes == L)
-            for (unsigned l = 0; l < L; l++)
-                dst[l] = (float)src[l];
-        else
-            for (unsigned l = 0; l < lanes; l++)
-                dst[l] = (float)src[l];
-    }
+    PIPIT__PICK(axis_block)(ap, i, s);
 }
 
 static pipit_status_t
@@ -267,9 +277,8 @@ axis_range(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
     (void)acc;
     double *s = pipit__scratch_get(&ap->scratch, worker);
     if (s == NULL)
-        return pipit__error(PIPIT_ESTATE,
-                            "recursive gaussian: no scratch for worker %u",
-                            worker);
+        return pipit__scratch_fail("recursive gaussian", &ap->scratch,
+                                   worker);
     for (size_t i = lo; i < hi; i++)
         axis_block(ap, i, s);
     return PIPIT_OK;
@@ -303,30 +312,42 @@ pipit__iir_axis(pipit__volume_t *v, unsigned axis, const pipit__iir_t *c)
 
 /* ---- the x pass, from `threaded` --------------------------------------- */
 
-PIPIT__HOT void
+#define IIR_ROWS(V, ATTR)                                                  \
+ATTR static void                                                           \
+pipit__iir_rows##V(const float *const *src, unsigned count, size_t n,      \
+                size_t off, size_t w, const pipit__iir_t *c, float *dst,   \
+                size_t dst_stride, double *scratch)                        \
+{                                                                          \
+    if (!c->active || n < 2) {                                             \
+        for (unsigned l = 0; l < count; l++)                               \
+            memcpy(dst + l * dst_stride, src[l] + off, w * sizeof(float)); \
+        return;                                                            \
+    }                                                                      \
+    const float *rows[L];                                                  \
+    for (unsigned l = 0; l < L; l++)                                       \
+        rows[l] = src[l < count ? l : 0];                                  \
+    double *x, *yy, *a;                                                    \
+    block_arrays(scratch, n, &x, &yy, &a);                                 \
+    for (size_t k = 0; k < n; k++)                                         \
+        for (unsigned l = 0; l < L; l++)                                   \
+            x[k * L + l] = rows[l][k];                                     \
+    iir_block(c, x, yy, a, n);                                             \
+    for (unsigned l = 0; l < count; l++) {                                 \
+        float *d = dst + l * dst_stride;                                   \
+        for (size_t k = 0; k < w; k++)                                     \
+            d[k] = (float)x[(off + k) * L + l];                            \
+    }                                                                      \
+}
+
+PIPIT__MULTIVERSION(IIR_ROWS)
+
+void
 pipit__iir_rows(const float *const *src, unsigned count, size_t n,
                 size_t off, size_t w, const pipit__iir_t *c, float *dst,
                 size_t dst_stride, double *scratch)
 {
-    if (!c->active || n < 2) {
-        for (unsigned l = 0; l < count; l++)
-            memcpy(dst + l * dst_stride, src[l] + off, w * sizeof(float));
-        return;
-    }
-    const float *rows[L];
-    for (unsigned l = 0; l < L; l++)
-        rows[l] = src[l < count ? l : 0];
-    double *x, *yy, *a;
-    block_arrays(scratch, n, &x, &yy, &a);
-    for (size_t k = 0; k < n; k++)
-        for (unsigned l = 0; l < L; l++)
-            x[k * L + l] = rows[l][k];
-    iir_block(c, x, yy, a, n);
-    for (unsigned l = 0; l < count; l++) {
-        float *d = dst + l * dst_stride;
-        for (size_t k = 0; k < w; k++)
-            d[k] = (float)x[(off + k) * L + l];
-    }
+    PIPIT__PICK(pipit__iir_rows)(src, count, n, off, w, c, dst, dst_stride,
+                                 scratch);
 }
 
 /* ---- volumes ----------------------------------------------------------- */
@@ -471,7 +492,7 @@ pipit__iir_plan_piece(const pipit__iir_plan_t *pl, const pipit_node_t *n,
     pipit_image_t *out = pipit__output(n, 0);
     double *s = pipit__scratch_get(&pl->scratch, p->worker);
     if (s == NULL)
-        return pipit__scratch_error(n, p->worker);
+        return pipit__scratch_error(n, &pl->scratch, p->worker);
     const bool direct = plan_direct(pl, in);
     const size_t w = g->hi[0] - g->lo[0], len = src->hi[0] - src->lo[0];
     float *rows = (float *)(void *)(s + pipit__iir_scratch_doubles(len));

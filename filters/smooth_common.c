@@ -63,6 +63,7 @@ const char *const pipit__interpolator_choices[] = { "nearest", "linear",
 pipit_status_t
 pipit__interpolator_make(const pipit_node_t *n, const pipit_image_t *img,
                          int kind, int64_t order, double dflt,
+                         pipit__coef_cache_t *cache,
                          pipit_interpolator_t **out)
 {
     pipit_interpolator_t *ip = NULL;
@@ -79,9 +80,9 @@ pipit__interpolator_make(const pipit_node_t *n, const pipit_image_t *img,
             return pipit__node_error(n, PIPIT_EINVAL,
                                      "B-spline order %lld: must be 0..5",
                                      (long long)order);
-        ip = pipit_bspline_interpolator_new(
+        ip = pipit__bspline_interpolator_cached(
             img, (unsigned)order,
-            kind == PIPIT__INTERP_BSPLINE ? PIPIT_F64 : PIPIT_F32);
+            kind == PIPIT__INTERP_BSPLINE ? PIPIT_F64 : PIPIT_F32, cache);
         break;
     }
     if (ip == NULL) {
@@ -251,50 +252,6 @@ pipit__row_store_f64(const double *src, size_t n, char *dst,
         return;
     }
     STORE_ANY(double)
-}
-
-/* ---- scratch ----------------------------------------------------------- */
-
-pipit_status_t
-pipit__scratch_init(pipit__scratch_t *s, size_t bytes)
-{
-    size_t total;
-    s->mem = NULL;
-    s->workers = pipit_pool_threads();
-    s->stride = (bytes + 63) / 64 * 64;
-    if (s->stride == 0)
-        s->stride = 64;
-    if (pipit__mul_overflows(s->stride, s->workers, &total))
-        return pipit__error(PIPIT_ERANGE, "scratch of %zu bytes per worker "
-                                          "is too large",
-                            bytes);
-    s->mem = pipit__aligned_alloc(total);
-    return s->mem != NULL ? PIPIT_OK : PIPIT_ENOMEM;
-}
-
-void *
-pipit__scratch_get(const pipit__scratch_t *s, unsigned worker)
-{
-    if (s->mem == NULL || worker >= s->workers)
-        return NULL;
-    return s->mem + (size_t)worker * s->stride;
-}
-
-void
-pipit__scratch_free(pipit__scratch_t *s)
-{
-    pipit__free(s->mem);
-    s->mem = NULL;
-    s->workers = 0;
-}
-
-pipit_status_t
-pipit__scratch_error(const pipit_node_t *n, unsigned worker)
-{
-    return pipit__node_error(n, PIPIT_ESTATE,
-                             "no scratch for worker %u (the pool was "
-                             "resized during the update?)",
-                             worker);
 }
 
 /* ---- the discrete Gaussian kernel -------------------------------------- */

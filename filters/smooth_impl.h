@@ -21,21 +21,12 @@
 #include <pipit/interpolator.h>
 #include <pipit/transform.h>
 
+#include "cpu_impl.h"
+#include "interpolator_impl.h" /* pipit__coef_cache_t */
 #include "filters_impl.h"
+#include "scratch_impl.h"
 
-/*
- * Hot loops get a second copy built for AVX2 + FMA, picked once at load
- * time (GCC's function multi-versioning). Every piece of one run takes
- * the same copy, so results stay the same for any number of threads.
- * ThreadSanitizer cannot run the load-time resolver (it runs before the
- * sanitizer's runtime is up), so sanitized builds keep one copy.
- */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&      \
-    !defined(PIPIT_NO_CLONES) && !defined(__SANITIZE_THREAD__)
-#define PIPIT__HOT __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define PIPIT__HOT
-#endif
+/* Hot loops get a second copy for x86-64-v3 through lib/cpu_impl.h. */
 
 /* Lanes of the blocked loops: a fixed trip count the vectoriser takes at
  * -O2 (16 floats: two AVX registers, four SSE ones). */
@@ -73,12 +64,14 @@ extern const char *const pipit__interpolator_choices[];
 
 /**
  * A new interpolator of the chosen kind (B-spline: that order, 0..5) for
- * img with default value dflt into *out; on failure the message is
- * prefixed by the node's name.
+ * img with default value dflt into *out; B-spline coefficients go into
+ * *cache when it is not NULL (see lib/interpolator_impl.h). On failure
+ * the message is prefixed by the node's name.
  */
 pipit_status_t pipit__interpolator_make(const pipit_node_t *n,
                                         const pipit_image_t *img, int kind,
                                         int64_t order, double dflt,
+                                        pipit__coef_cache_t *cache,
                                         pipit_interpolator_t **out);
 
 /** Choices of the `type` setting: "auto" (the input's type), then u8 .. f64. */
@@ -112,22 +105,6 @@ void pipit__row_store_f32(const float *src, size_t n, char *dst,
                           pipit_pixel_type_t t);
 void pipit__row_store_f64(const double *src, size_t n, char *dst,
                           pipit_pixel_type_t t);
-
-/* ---- per-worker scratch ------------------------------------------------ */
-
-typedef struct pipit__scratch {
-    char *mem;
-    size_t stride; /* bytes per worker, a multiple of 64 */
-    unsigned workers;
-} pipit__scratch_t;
-
-/** bytes (rounded up to 64) for each of pipit_pool_threads() workers. */
-pipit_status_t pipit__scratch_init(pipit__scratch_t *s, size_t bytes);
-/** Worker w's block; NULL when w is out of range (pool resized). */
-void *pipit__scratch_get(const pipit__scratch_t *s, unsigned worker);
-void pipit__scratch_free(pipit__scratch_t *s);
-/** The error for a NULL pipit__scratch_get, naming the node. */
-pipit_status_t pipit__scratch_error(const pipit_node_t *n, unsigned worker);
 
 /* ---- kernels ----------------------------------------------------------- */
 

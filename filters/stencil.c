@@ -145,7 +145,7 @@ pipit__stencil_threaded(pipit_node_t *n, const pipit_piece_t *p,
     const pipit_image_t *in = pipit__input(n, 0);
     void *s = pipit__scratch_get(&sn->scratch, p->worker);
     if (s == NULL)
-        return pipit__scratch_error(n, p->worker);
+        return pipit__scratch_error(n, &sn->scratch, p->worker);
     if (pipit__needs_f64(in->type))
         stencil_piece_f64(sn, kind, in, pipit__output(n, 0), &p->region, s);
     else

@@ -91,13 +91,15 @@ warp_before(pipit_node_t *n)
     release(w);
     if (pipit_region_is_empty(&n->requested[0]))
         return PIPIT_OK;
-    pipit_status_t st = pipit__interpolator_make(
-        n, pipit__input(n, 0), w->interp, w->order, w->dflt, &w->ip);
+    pipit_status_t st =
+        pipit__interpolator_make(n, pipit__input(n, 0), w->interp, w->order,
+                                 w->dflt, NULL, &w->ip);
     if (st != PIPIT_OK)
         return st;
     const pipit_region_t *g = &n->requested[0];
-    return pipit__scratch_init(&w->scratch,
-                               (g->hi[0] - g->lo[0]) * sizeof(double));
+    /* A row of values, then a row of continuous indices. */
+    const size_t per_x = (1 + (size_t)pipit__input(n, 0)->dim) * sizeof(double);
+    return pipit__scratch_init(&w->scratch, (g->hi[0] - g->lo[0]) * per_x);
 }
 
 static pipit_status_t
@@ -112,7 +114,7 @@ warp_threaded(pipit_node_t *n, const pipit_piece_t *p)
     const bool f64 = field->type == PIPIT_F64;
     double *vals = pipit__scratch_get(&w->scratch, p->worker);
     if (vals == NULL)
-        return pipit__scratch_error(n, p->worker);
+        return pipit__scratch_error(n, &w->scratch, p->worker);
     for (size_t z = g->lo[2]; z < g->hi[2]; z++)
         for (size_t y = g->lo[1]; y < g->hi[1]; y++) {
             double idx[MAXD] = { 0.0, (double)y, (double)z, 0.0 };
@@ -125,8 +127,13 @@ warp_threaded(pipit_node_t *n, const pipit_piece_t *p)
                 step[d] = w->m[d * dim];
             }
             const char *frow = pipit__at(field, g->lo[0], y, z, g->lo[3]);
+            /* The row's indices after its values in the scratch, then
+             * one batch call (lib/interpolator.c). */
+            const size_t width = g->hi[0] - g->lo[0];
+            double *cs = vals + width;
             for (size_t x = g->lo[0]; x < g->hi[0]; x++) {
-                double disp[MAXD], dc[MAXD], c[MAXD];
+                double disp[MAXD], dc[MAXD];
+                double *c = cs + (x - g->lo[0]) * dim;
                 const char *f = frow + (x - g->lo[0]) * field->pixel_bytes;
                 for (unsigned d = 0; d < dim; d++)
                     disp[d] = f64 ? ((const double *)(const void *)f)[d]
@@ -141,9 +148,8 @@ warp_threaded(pipit_node_t *n, const pipit_piece_t *p)
                 }
                 for (unsigned d = 0; d < dim; d++)
                     c[d] = (base[d] + step[d] * (double)x) + dc[d];
-                pipit_interpolator_evaluate(w->ip, c, &vals[x - g->lo[0]],
-                                            NULL);
             }
+            pipit_interpolator_evaluate_batch(w->ip, width, cs, vals, NULL);
             pipit__row_store_f64(vals, g->hi[0] - g->lo[0],
                                  pipit__at(out, g->lo[0], y, z, g->lo[3]),
                                  out->type);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * For the readers and writers of io/: safe file access, atomic output,
- * zlib streams, pixel conversion, the raw-array reader shared by
+ * zlib streams, the raw-array reader shared by
  * MetaImage and NIfTI, and the generic writer (sink) node.
  */
 #ifndef PIPIT_IO_IMPL_H
@@ -12,6 +12,7 @@
 #include <pipit/io.h>
 
 #include "node_impl.h"
+#include "pixel_convert_impl.h"
 
 /* ---- reading -------------------------------------------------------- */
 
@@ -139,16 +140,6 @@ void pipit__deflater_free(pipit__deflater_t *z);
 
 /* ---- pixels ---------------------------------------------------------- */
 
-/** n values from type st at src to type dt at dst (rounded half away from
- * zero and clamped for integer targets, NaN to 0), as
- * pipit_image_set_value does. src and dst must not overlap unless equal
- * types. */
-void pipit__convert(const void *src, pipit_pixel_type_t st, void *dst,
-                    pipit_pixel_type_t dt, size_t n);
-/** The same with v * slope + inter applied (to a float type). */
-void pipit__convert_scaled(const void *src, pipit_pixel_type_t st, void *dst,
-                           pipit_pixel_type_t dt, size_t n, double slope,
-                           double inter);
 /** Reverses the byte order of n elements of elem bytes in place. */
 void pipit__swap_bytes(void *p, size_t elem, size_t n);
 bool pipit__host_is_big_endian(void);

@@ -56,6 +56,7 @@ pipit__interpolator_alloc(const pipit_image_t *img, const char *who)
             ip->to_index[d * n + c] = inv[d * n + c] / sp[d];
     }
     ip->data = data;
+    ip->type = pipit_image_pixel_type(img);
     ip->buffer = pipit_buffer_ref(pipit_image_get_buffer(img));
     return ip;
 }
@@ -74,7 +75,8 @@ pipit_interpolator_unref(pipit_interpolator_t *ip)
     if (ip == NULL || !pipit__object_unref(&ip->obj))
         return;
     pipit_buffer_unref(ip->buffer);
-    pipit__free(ip->coef);
+    if (!ip->coef_borrowed)
+        pipit__free(ip->coef);
     pipit__free(ip);
 }
 
@@ -138,6 +140,40 @@ pipit_interpolator_evaluate_line(const pipit_interpolator_t *ip,
                                  size_t n, double *values)
 {
     return ip->line(ip, c0, step, n, values);
+}
+
+size_t
+pipit_interpolator_evaluate_batch(const pipit_interpolator_t *ip, size_t n,
+                                  const double *c, double *values,
+                                  double *gradients)
+{
+    return ip->batch[pipit__cpu_v3() ? 1 : 0](ip, n, c, values, gradients);
+}
+
+size_t
+pipit_interpolator_evaluate_points(const pipit_interpolator_t *ip, size_t n,
+                                   const double *p, double *values,
+                                   double *gradients)
+{
+    /* Blocks of indices on the stack: no allocation. */
+    enum { BLOCK = 64 };
+    double c[BLOCK * PIPIT_MAX_DIM];
+    const unsigned dim = ip->dim;
+    pipit__interp_batch_fn fn = ip->batch[pipit__cpu_v3() ? 1 : 0];
+    size_t inside = 0;
+    for (size_t i0 = 0; i0 < n; i0 += BLOCK) {
+        size_t m = n - i0 < BLOCK ? n - i0 : BLOCK;
+        for (size_t i = 0; i < m; i++)
+            pipit_interpolator_point_to_index(ip, p + (i0 + i) * dim,
+                                              c + i * dim);
+        double *g = gradients == NULL ? NULL : gradients + i0 * dim;
+        inside += fn(ip, m, c, values + i0, g);
+        if (g != NULL)
+            for (size_t i = 0; i < m; i++)
+                pipit_interpolator_gradient_to_physical(ip, g + i * dim,
+                                                        g + i * dim);
+    }
+    return inside;
 }
 
 void
@@ -342,6 +378,86 @@ line(const pipit_interpolator_t *ip, const double *c0, const double *step,
     return inside;
 }
 
+/* ---- The batch loops: any points, values and gradients --------------- */
+
+static PIPIT__ALWAYS_INLINE void
+k_nearest(const pipit_interpolator_t *ip, const double *c, double *v,
+          double *g, bool grad, pipit_pixel_type_t t)
+{
+    nearest(ip, c, v, grad ? g : NULL, t);
+}
+
+static PIPIT__ALWAYS_INLINE void
+k_linear(const pipit_interpolator_t *ip, const double *c, double *v,
+         double *g, bool grad, pipit_pixel_type_t t, unsigned dim)
+{
+    double *gg = grad ? g : NULL;
+    if (dim == 2)
+        linear2(ip, c, v, gg, t);
+    else if (dim == 3)
+        linear3(ip, c, v, gg, t);
+    else
+        linear_n(ip, c, v, gg, t);
+}
+
+/* [type][portable, v3] for nearest, and [dim 2, 3, any] of those for
+ * linear; dim 0 stands for any. */
+#define BATCHES(T, V, ATTR)                                                \
+    ATTR static size_t nearest_batch_##T##V(const pipit_interpolator_t *ip, \
+                                            size_t n, const double *c,     \
+                                            double *v, double *g)          \
+    {                                                                      \
+        unsigned dim = ip->dim;                                            \
+        PIPIT__BATCH_BODY(ip, n, c, v, g, dim, k_nearest, PIPIT_##T);      \
+    }                                                                      \
+    ATTR static size_t linear2_batch_##T##V(const pipit_interpolator_t *ip, \
+                                            size_t n, const double *c,     \
+                                            double *v, double *g)          \
+    {                                                                      \
+        PIPIT__BATCH_BODY(ip, n, c, v, g, 2u, k_linear, PIPIT_##T, 2u);    \
+    }                                                                      \
+    ATTR static size_t linear3_batch_##T##V(const pipit_interpolator_t *ip, \
+                                            size_t n, const double *c,     \
+                                            double *v, double *g)          \
+    {                                                                      \
+        PIPIT__BATCH_BODY(ip, n, c, v, g, 3u, k_linear, PIPIT_##T, 3u);    \
+    }                                                                      \
+    ATTR static size_t linearn_batch_##T##V(const pipit_interpolator_t *ip, \
+                                            size_t n, const double *c,     \
+                                            double *v, double *g)          \
+    {                                                                      \
+        unsigned dim = ip->dim;                                            \
+        PIPIT__BATCH_BODY(ip, n, c, v, g, dim, k_linear, PIPIT_##T, 0u);   \
+    }
+#define BATCHES_ALL(T)                                                     \
+    BATCHES(T, _portable, ) PIPIT__IF_V3(BATCHES(T, _v3, PIPIT__V3))
+PIPIT__FOR_TYPES(BATCHES_ALL)
+#undef BATCHES_ALL
+#undef BATCHES
+
+#ifdef PIPIT__HAVE_V3
+#define PAIR(kind, T)                                                      \
+    { kind##_batch_##T##_portable, kind##_batch_##T##_v3 }
+#else
+#define PAIR(kind, T)                                                      \
+    { kind##_batch_##T##_portable, kind##_batch_##T##_portable }
+#endif
+#define BATCH_TABLE(kind)                                                  \
+    {                                                                      \
+        PAIR(kind, U8), PAIR(kind, I8), PAIR(kind, U16), PAIR(kind, I16),   \
+            PAIR(kind, U32), PAIR(kind, I32), PAIR(kind, F32),             \
+            PAIR(kind, F64)                                                \
+    }
+static const pipit__interp_batch_fn nearest_batches[][2] =
+    BATCH_TABLE(nearest);
+/* [2-D, 3-D, any][type][portable, v3] */
+static const pipit__interp_batch_fn
+    linear_batches[3][PIPIT_PIXEL_TYPE_COUNT][2] = {
+    BATCH_TABLE(linear2), BATCH_TABLE(linear3), BATCH_TABLE(linearn)
+};
+#undef BATCH_TABLE
+#undef PAIR
+
 /* ---- One function per pixel type (and dim), and the constructors ---- */
 
 #define NEAREST(T)                                                         \
@@ -418,9 +534,12 @@ pipit_nearest_interpolator_new(const pipit_image_t *img)
     if (ip == NULL)
         return NULL;
     ip->name = "NearestNeighborInterpolator";
+    ip->kind = PIPIT__KIND_NEAREST;
     ip->order = 0;
     ip->eval = nearest_fns[pipit_image_pixel_type(img)];
     ip->line = nearest_line_fns[pipit_image_pixel_type(img)];
+    memcpy(ip->batch, nearest_batches[pipit_image_pixel_type(img)],
+           sizeof ip->batch);
     return ip;
 }
 
@@ -432,6 +551,7 @@ pipit_linear_interpolator_new(const pipit_image_t *img)
     if (ip == NULL)
         return NULL;
     ip->name = "LinearInterpolator";
+    ip->kind = PIPIT__KIND_LINEAR;
     ip->order = 1;
     pipit_pixel_type_t t = pipit_image_pixel_type(img);
     ip->eval = ip->dim == 2   ? linear2_fns[t]
@@ -440,5 +560,43 @@ pipit_linear_interpolator_new(const pipit_image_t *img)
     ip->line = ip->dim == 2   ? linear2_line_fns[t]
                : ip->dim == 3 ? linear3_line_fns[t]
                               : linearn_line_fns[t];
+    unsigned by_dim = ip->dim == 2 ? 0 : ip->dim == 3 ? 1 : 2;
+    memcpy(ip->batch, linear_batches[by_dim][t], sizeof ip->batch);
     return ip;
+}
+
+/* ---- By name -------------------------------------------------------- */
+
+pipit_interpolator_t *
+pipit_interpolator_new_by_name(const pipit_image_t *img, const char *name,
+                               unsigned order)
+{
+    static const struct {
+        const char *name, *elastix;
+        int kind; /* 0 nearest, 1 linear, 2 B-spline f64, 3 B-spline f32 */
+    } table[] = {
+        { "nearest", "NearestNeighborInterpolator", 0 },
+        { "linear", "LinearInterpolator", 1 },
+        { "bspline", "BSplineInterpolator", 2 },
+        { "bspline-float", "BSplineInterpolatorFloat", 3 },
+    };
+    for (size_t i = 0; name != NULL && i < sizeof table / sizeof table[0];
+         i++) {
+        if (strcmp(name, table[i].name) != 0 &&
+            strcmp(name, table[i].elastix) != 0)
+            continue;
+        switch (table[i].kind) {
+        case 0: return pipit_nearest_interpolator_new(img);
+        case 1: return pipit_linear_interpolator_new(img);
+        case 2: return pipit_bspline_interpolator_new(img, order, PIPIT_F64);
+        default: return pipit_bspline_interpolator_new(img, order, PIPIT_F32);
+        }
+    }
+    pipit__error(PIPIT_EINVAL,
+                 "interpolator '%s': not a known name (nearest, linear, "
+                 "bspline, bspline-float, or elastix's "
+                 "NearestNeighborInterpolator, LinearInterpolator, "
+                 "BSplineInterpolator, BSplineInterpolatorFloat)",
+                 name == NULL ? "(null)" : name);
+    return NULL;
 }

@@ -265,6 +265,65 @@ static const pipit__interp_line_fn line_kernels[2][3][6] = {
 #undef BY_DIM
 #undef ROW
 
+/* ---- The batch loops ------------------------------------------------ */
+
+static PIPIT__ALWAYS_INLINE void
+k_bspline(const pipit_interpolator_t *ip, const double *c, double *v,
+          double *g, bool grad, unsigned dim, unsigned order,
+          pipit_pixel_type_t ct)
+{
+    if (dim == 2)
+        bspline2(ip, c, v, g, order, ct, grad);
+    else if (dim == 3)
+        bspline3(ip, c, v, g, order, ct, grad);
+    else
+        bspline_n(ip, c, v, g, order, ct, grad);
+}
+
+/* D: 2, 3, or 0 for any dim (the odometer kernel). */
+#define BATCH(D, C, N, V, ATTR)                                            \
+    ATTR static size_t batch_##D##_##C##_##N##V(                           \
+        const pipit_interpolator_t *ip, size_t n, const double *c,         \
+        double *v, double *g)                                              \
+    {                                                                      \
+        const unsigned dim = D != 0 ? D : ip->dim;                         \
+        PIPIT__BATCH_BODY(ip, n, c, v, g, dim, k_bspline, D, N, PIPIT_##C); \
+    }
+#define BATCH2(D, C, N)                                                    \
+    BATCH(D, C, N, _portable, ) PIPIT__IF_V3(BATCH(D, C, N, _v3, PIPIT__V3))
+#define BATCH_ORDERS(D, C)                                                 \
+    BATCH2(D, C, 0) BATCH2(D, C, 1) BATCH2(D, C, 2) BATCH2(D, C, 3)         \
+    BATCH2(D, C, 4) BATCH2(D, C, 5)
+BATCH_ORDERS(2, F32)
+BATCH_ORDERS(3, F32)
+BATCH_ORDERS(0, F32)
+BATCH_ORDERS(2, F64)
+BATCH_ORDERS(3, F64)
+BATCH_ORDERS(0, F64)
+#undef BATCH_ORDERS
+#undef BATCH2
+#undef BATCH
+
+#ifdef PIPIT__HAVE_V3
+#define PAIR(D, C, N)                                                      \
+    { batch_##D##_##C##_##N##_portable, batch_##D##_##C##_##N##_v3 }
+#else
+#define PAIR(D, C, N)                                                      \
+    { batch_##D##_##C##_##N##_portable, batch_##D##_##C##_##N##_portable }
+#endif
+#define BY_ORDER(D, C)                                                     \
+    {                                                                      \
+        PAIR(D, C, 0), PAIR(D, C, 1), PAIR(D, C, 2), PAIR(D, C, 3),         \
+            PAIR(D, C, 4), PAIR(D, C, 5)                                   \
+    }
+/* [f64?][2-D, 3-D, other][order][portable, v3] */
+static const pipit__interp_batch_fn batches[2][3][6][2] = {
+    { BY_ORDER(2, F32), BY_ORDER(3, F32), BY_ORDER(0, F32) },
+    { BY_ORDER(2, F64), BY_ORDER(3, F64), BY_ORDER(0, F64) },
+};
+#undef BY_ORDER
+#undef PAIR
+
 /* ---- Samples to coefficients ---------------------------------------- */
 
 typedef struct {
@@ -329,6 +388,22 @@ pipit_interpolator_t *
 pipit_bspline_interpolator_new(const pipit_image_t *img, unsigned order,
                                pipit_pixel_type_t coef_type)
 {
+    return pipit__bspline_interpolator_cached(img, order, coef_type, NULL);
+}
+
+void
+pipit__coef_cache_free(pipit__coef_cache_t *cache)
+{
+    pipit__free(cache->mem);
+    cache->mem = NULL;
+    cache->bytes = 0;
+}
+
+pipit_interpolator_t *
+pipit__bspline_interpolator_cached(const pipit_image_t *img, unsigned order,
+                                   pipit_pixel_type_t coef_type,
+                                   pipit__coef_cache_t *cache)
+{
     static const char who[] = "BSplineInterpolator";
     if (order > PIPIT__BSPLINE_MAX_ORDER) {
         pipit__error(PIPIT_EINVAL, "%s: spline order %u (0..%d)", who, order,
@@ -356,8 +431,18 @@ pipit_bspline_interpolator_new(const pipit_image_t *img, unsigned order,
                      count);
         goto fail;
     }
-    if ((ip->coef = pipit__aligned_alloc(bytes)) == NULL)
+    if (cache != NULL) {
+        if (cache->bytes < bytes) {
+            pipit__coef_cache_free(cache);
+            if ((cache->mem = pipit__aligned_alloc(bytes)) == NULL)
+                goto fail;
+            cache->bytes = bytes;
+        }
+        ip->coef = cache->mem;
+        ip->coef_borrowed = true;
+    } else if ((ip->coef = pipit__aligned_alloc(bytes)) == NULL) {
         goto fail;
+    }
 
     convert_t cv = {
         .src = ip->data, .src_stride = ip->stride, .dst = ip->coef,
@@ -379,6 +464,8 @@ pipit_bspline_interpolator_new(const pipit_image_t *img, unsigned order,
     pipit_buffer_unref(ip->buffer);
     ip->buffer = NULL;
     ip->data = ip->coef;
+    ip->type = coef_type;
+    ip->kind = PIPIT__KIND_BSPLINE;
     ptrdiff_t s = (ptrdiff_t)elem;
     for (unsigned d = 0; d < n; d++) {
         ip->stride[d] = s;
@@ -387,6 +474,7 @@ pipit_bspline_interpolator_new(const pipit_image_t *img, unsigned order,
     unsigned by_dim = n == 2 ? 0 : n == 3 ? 1 : 2;
     ip->eval = kernels[f32 ? 0 : 1][by_dim][order];
     ip->line = line_kernels[f32 ? 0 : 1][by_dim][order];
+    memcpy(ip->batch, batches[f32 ? 0 : 1][by_dim][order], sizeof ip->batch);
     return ip;
 fail:
     pipit_interpolator_unref(ip);

@@ -9,6 +9,7 @@
 #include <pipit/interpolator.h>
 
 #include "bspline_impl.h"
+#include "cpu_impl.h"
 #include "object_impl.h"
 
 /*
@@ -26,12 +27,23 @@ typedef size_t (*pipit__interp_line_fn)(const pipit_interpolator_t *ip,
                                         const double *step, size_t n,
                                         double *values);
 
+/* pipit_interpolator_evaluate_batch: n points of dim values each. */
+typedef size_t (*pipit__interp_batch_fn)(const pipit_interpolator_t *ip,
+                                         size_t n, const double *c,
+                                         double *values, double *gradients);
+
+enum { PIPIT__KIND_NEAREST, PIPIT__KIND_LINEAR, PIPIT__KIND_BSPLINE };
+
 struct pipit_interpolator {
     pipit__object_t obj;
     const char *name;
     unsigned dim, order;
+    int kind;                /* PIPIT__KIND_* */
+    pipit_pixel_type_t type; /* of the samples at data */
     pipit__interp_fn eval;
     pipit__interp_line_fn line;
+    /* The batch loop: [0] portable, [1] x86-64-v3 (lib/cpu_impl.h). */
+    pipit__interp_batch_fn batch[2];
     double dflt;
     /* Samples: the buffered region [start, start + size), addressed as
      * data + Σ (i_d - start_d) · stride_d (bytes). data points into
@@ -44,10 +56,29 @@ struct pipit_interpolator {
     double lo[PIPIT_MAX_DIM], hi[PIPIT_MAX_DIM];
     pipit_buffer_t *buffer;
     void *coef;
+    bool coef_borrowed; /* coef belongs to a pipit__coef_cache_t */
     /* Geometry snapshot: c = to_index · (p - origin). */
     double origin[PIPIT_MAX_DIM];
     double to_index[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
 };
+
+/*
+ * B-spline coefficients kept by their user (a resample node) from one
+ * update to the next: fresh pages cost a fault each, a large part of a
+ * cubic resample's time. An interpolator made with a cache borrows its
+ * block and must be dropped before the cache is freed or reused.
+ */
+typedef struct pipit__coef_cache {
+    void *mem;
+    size_t bytes;
+} pipit__coef_cache_t;
+
+/** pipit_bspline_interpolator_new, with its coefficients in *cache
+ * (grown when too small); cache NULL: its own block. */
+pipit_interpolator_t *pipit__bspline_interpolator_cached(
+    const pipit_image_t *img, unsigned order, pipit_pixel_type_t coef_type,
+    pipit__coef_cache_t *cache);
+void pipit__coef_cache_free(pipit__coef_cache_t *cache);
 
 /**
  * A new interpolator for img with the common fields filled from it
@@ -57,6 +88,23 @@ struct pipit_interpolator {
  */
 pipit_interpolator_t *pipit__interpolator_alloc(const pipit_image_t *img,
                                                 const char *who);
+
+/*
+ * The affine-row fast paths (lib/interpolator_rows.c): values at
+ * c(x) = base + step·x for x in [x0, x1) into out[x - x0], the
+ * default outside. pipit__interpolator_row_f32 computes in float, as
+ * resample's f32 path always has, and needs row_f32_ok (a 3-D f32
+ * nearest or linear interpolator); pipit__interpolator_row takes any
+ * interpolator (a cubic 3-D f64 B-spline has its own kernel, the rest
+ * go through the batch kernel). Thread safe; no allocation.
+ */
+bool pipit__interpolator_row_f32_ok(const pipit_interpolator_t *ip);
+void pipit__interpolator_row_f32(const pipit_interpolator_t *ip,
+                                 const double *base, const double *step,
+                                 size_t x0, size_t x1, float *out);
+void pipit__interpolator_row(const pipit_interpolator_t *ip,
+                             const double *base, const double *step,
+                             size_t x0, size_t x1, double *out);
 
 /*
  * Point i of the line c0 + i·step into c; true when it is inside. For
@@ -71,6 +119,53 @@ pipit__line_point(const pipit_interpolator_t *ip, const double *c0,
         c[d] = c0[d] + (double)i * step[d];
         in &= c[d] >= ip->lo[d] && c[d] < ip->hi[d];
     }
+    return in;
+}
+
+/*
+ * The batch loop around an inlined kernel K(ip, c, value, gradient,
+ * grad, ...) (grad a constant in each branch: whether gradient is
+ * wanted), for the wrappers of interpolator*.c: point i is
+ * c[i·dim .. i·dim + dim); the arguments after K go to K.
+ */
+#define PIPIT__BATCH_BODY(ip, n, c, values, gradients, dim, K, ...)        \
+    do {                                                                   \
+        size_t inside_ = 0;                                                \
+        if ((gradients) == NULL) {                                         \
+            for (size_t i_ = 0; i_ < (n); i_++) {                          \
+                const double *ci_ = (c) + i_ * (dim);                      \
+                if (!pipit__inside_dim(ip, ci_, dim)) {                    \
+                    (values)[i_] = (ip)->dflt;                             \
+                    continue;                                              \
+                }                                                          \
+                K(ip, ci_, (values) + i_, NULL, false, __VA_ARGS__);   \
+                inside_++;                                                 \
+            }                                                              \
+        } else {                                                           \
+            for (size_t i_ = 0; i_ < (n); i_++) {                          \
+                const double *ci_ = (c) + i_ * (dim);                      \
+                double *gi_ = (gradients) + i_ * (dim);                    \
+                if (!pipit__inside_dim(ip, ci_, dim)) {                    \
+                    (values)[i_] = (ip)->dflt;                             \
+                    for (unsigned d_ = 0; d_ < (dim); d_++)                \
+                        gi_[d_] = 0.0;                                     \
+                    continue;                                              \
+                }                                                          \
+                K(ip, ci_, (values) + i_, gi_, true, __VA_ARGS__);     \
+                inside_++;                                                 \
+            }                                                              \
+        }                                                                  \
+        return inside_;                                                    \
+    } while (0)
+
+/* The inside test of pipit_interpolator_inside with dim a constant. */
+static PIPIT__ALWAYS_INLINE bool
+pipit__inside_dim(const pipit_interpolator_t *ip, const double *c,
+                  unsigned dim)
+{
+    bool in = true;
+    for (unsigned d = 0; d < dim; d++)
+        in &= c[d] >= ip->lo[d] && c[d] < ip->hi[d];
     return in;
 }
 

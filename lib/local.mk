@@ -26,13 +26,19 @@ noinst_HEADERS += \
 	lib/transform_impl.h \
 	lib/interpolator_impl.h \
 	lib/node_update_impl.h \
-	lib/data_impl.h
+	lib/data_impl.h \
+	lib/scratch_impl.h \
+	lib/cpu_impl.h \
+	lib/pixel_convert_impl.h
 
 libpipit_internal_la_SOURCES += \
 	lib/error.c \
 	lib/mtime.c \
 	lib/alloc.c \
 	lib/pixel.c \
+	lib/pixel_convert.c \
+	lib/scratch.c \
+	lib/cpu.c \
 	lib/region.c \
 	lib/buffer.c \
 	lib/image.c \
@@ -56,5 +62,6 @@ libpipit_internal_la_SOURCES += \
 	lib/transform_compose.c \
 	lib/interpolator.c \
 	lib/interpolator_bspline.c \
+	lib/interpolator_rows.c \
 	lib/bspline_prefilter.c \
 	lib/params_get.c

@@ -3,15 +3,22 @@
  * Interpolators: exactness on ramps and polynomials, sample values at
  * integer indices (the B-spline prefilter), gradients against central
  * differences, the inside rule and default value, thread-count
- * independence of the prefilter, and bad arguments.
+ * independence of the prefilter, and bad arguments; the by-name
+ * constructor, the batch call against single points on both code
+ * paths (lib/cpu_impl.h), batch gradients against differences and a
+ * ramp's analytic gradient, and lazily made per-worker scratch.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <pipit/interpolator.h>
+#include <pipit/pool.h>
 
+#include "cpu_impl.h"    /* pipit__cpu_force_portable */
 #include "error_impl.h" /* pipit__alloc_fail_at */
+#include "scratch_impl.h"
 #include "testutil.h"
 
 typedef double (*field_fn)(const double *x, void *user);
@@ -540,6 +547,400 @@ test_bad_arguments(void)
     pipit_image_unref(img);
 }
 
+
+/* ---- by name, batch evaluation, both code paths ---------------------- */
+
+static void
+test_by_name(void)
+{
+    const size_t size[2] = { 6, 5 };
+    unsigned two = 2;
+    pipit_image_t *img = make_image(2, size, PIPIT_U8, ramp, &two);
+    static const struct {
+        const char *name, *expect;
+        unsigned order;
+    } table[] = {
+        { "nearest", "NearestNeighborInterpolator", 0 },
+        { "NearestNeighborInterpolator", "NearestNeighborInterpolator", 0 },
+        { "linear", "LinearInterpolator", 1 },
+        { "LinearInterpolator", "LinearInterpolator", 1 },
+        { "bspline", "BSplineInterpolator", 4 },
+        { "BSplineInterpolator", "BSplineInterpolator", 2 },
+        { "bspline-float", "BSplineInterpolatorFloat", 5 },
+        { "BSplineInterpolatorFloat", "BSplineInterpolatorFloat", 0 },
+    };
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
+        pipit_interpolator_t *ip =
+            pipit_interpolator_new_by_name(img, table[i].name, table[i].order);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
+        CU_ASSERT_STRING_EQUAL(pipit_interpolator_name(ip), table[i].expect);
+        CU_ASSERT_EQUAL(pipit_interpolator_order(ip), table[i].order);
+        pipit_interpolator_unref(ip);
+    }
+    CU_ASSERT_PTR_NULL(pipit_interpolator_new_by_name(img, "cubic", 3));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(), "'cubic'"));
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(pipit_error_message(), "nearest, linear, bspline, "
+                                      "bspline-float"));
+    CU_ASSERT_PTR_NULL(pipit_interpolator_new_by_name(img, NULL, 3));
+    CU_ASSERT_PTR_NULL(pipit_interpolator_new_by_name(img, "bspline", 6));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(), "order 6"));
+    pipit_image_unref(img);
+}
+
+/* Pseudo-random values in [-50, 50). */
+static double
+noise(const double *x, void *user)
+{
+    unsigned s = *(const unsigned *)user;
+    for (unsigned d = 0; d < 4; d++)
+        s = s * 2654435761u + (unsigned)x[d] * 40503u + 1u;
+    s ^= s >> 13;
+    s *= 2246822519u;
+    s ^= s >> 16;
+    return (double)(s % 10000u) / 100.0 - 50.0;
+}
+
+/* The interpolators the batch tests sweep: name, order. */
+static const struct {
+    const char *name;
+    unsigned order;
+} kinds[] = {
+    { "nearest", 0 },  { "linear", 1 },   { "bspline", 0 },
+    { "bspline", 1 },  { "bspline", 2 },  { "bspline", 3 },
+    { "bspline", 4 },  { "bspline", 5 },  { "bspline-float", 3 },
+    { "bspline-float", 5 },
+};
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
+
+/*
+ * n points for an image of the given size: random inside, then on and
+ * just inside the edges of the inside box (c = -0.5, size - 0.5 - 1e-9),
+ * then outside (beyond each edge, NaN).
+ */
+static size_t
+edge_points(unsigned dim, const size_t *size, unsigned seed, double *c,
+            size_t cap)
+{
+    size_t n = 0;
+    unsigned st = seed;
+    while (n < cap / 2) {
+        for (unsigned d = 0; d < dim; d++)
+            c[n * dim + d] = -0.5 + uniform(&st) * (double)size[d];
+        n++;
+    }
+    const double near[] = { -0.5, -0.4999999, -0.25, 0.0, 1e-12 };
+    for (size_t k = 0; n < cap && k < 5; k++)
+        for (unsigned a = 0; a < dim && n < cap; a++, n++)
+            for (unsigned d = 0; d < dim; d++) {
+                double lo = near[k];
+                double hi = (double)size[d] - 1.0 - near[k] - 1e-9;
+                c[n * dim + d] = d == a ? (k % 2 ? hi : lo)
+                                        : uniform(&st) * (double)(size[d] - 1);
+            }
+    const double far[] = { -0.5000001, -3.0, 1e300, NAN };
+    for (size_t k = 0; n < cap && k < 4; k++)
+        for (unsigned a = 0; a < dim && n < cap; a++, n++)
+            for (unsigned d = 0; d < dim; d++)
+                c[n * dim + d] = d != a ? 1.0
+                                 : k == 2 ? (double)size[d] - 0.5
+                                          : far[k];
+    return n;
+}
+
+/* |a - b| within tol relative to 1 + |a|; exact when tol is 0. */
+static bool
+close_to(double a, double b, double tol)
+{
+    if (tol == 0.0)
+        return memcmp(&a, &b, sizeof a) == 0;
+    return fabs(a - b) <= tol * (1.0 + fabs(a));
+}
+
+/*
+ * The batch call against one evaluate per point, every kind and order,
+ * 2-D and 3-D, f32 and u8 images, values and gradients, on both code
+ * paths. The single-point evaluate is built once, portably; the batch
+ * kernels have a portable and an x86-64-v3 copy. Portable: the same code
+ * inlined, so bit for bit. v3: the compiler fuses multiply-adds (one
+ * rounding instead of two per term), so 1e-12 relative to 1 + |value|
+ * (sums of at most 6^3 terms of size 50 · weights ≤ 1; ~100 ulps).
+ */
+static void
+test_batch_matches_single(void)
+{
+    static const size_t sizes[2][3] = { { 9, 7 }, { 7, 6, 5 } };
+    enum { CAP = 400 };
+    static double c[CAP * 3], v[CAP], g[CAP * 3], v2[CAP];
+    for (int path = 0; path < 2; path++) {
+        pipit__cpu_force_portable(path == 0);
+        const double tol = path == 0 || !pipit__cpu_v3() ? 0.0 : 1e-12;
+        for (unsigned dim = 2; dim <= 3; dim++)
+            for (int ti = 0; ti < 2; ti++) {
+                unsigned seed = dim * 7 + (unsigned)ti;
+                const size_t *size = sizes[dim - 2];
+                pipit_image_t *img = make_image(
+                    dim, size, ti == 0 ? PIPIT_F32 : PIPIT_U8, noise, &seed);
+                size_t n = edge_points(dim, size, seed, c, CAP);
+                for (size_t k = 0; k < N_KINDS; k++) {
+                    pipit_interpolator_t *ip = pipit_interpolator_new_by_name(
+                        img, kinds[k].name, kinds[k].order);
+                    CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
+                    pipit_interpolator_set_default(ip, -7.0);
+                    size_t in_g = pipit_interpolator_evaluate_batch(ip, n, c,
+                                                                    v, g);
+                    size_t in_v = pipit_interpolator_evaluate_batch(
+                        ip, n, c, v2, NULL);
+                    size_t inside = 0, bad = 0;
+                    for (size_t i = 0; i < n; i++) {
+                        double sv, sg[3];
+                        inside += pipit_interpolator_evaluate(ip, c + i * dim,
+                                                              &sv, sg);
+                        bad += !close_to(sv, v[i], tol);
+                        bad += !close_to(sv, v2[i], tol);
+                        for (unsigned d = 0; d < dim; d++)
+                            bad += !close_to(sg[d], g[i * dim + d],
+                                             tol * 10);
+                    }
+                    CU_ASSERT_EQUAL(bad, 0);
+                    if (bad != 0)
+                        fprintf(stderr, "\n%s order %u, %u-D, path %d: %zu "
+                                        "differences\n",
+                                kinds[k].name, kinds[k].order, dim, path,
+                                bad);
+                    CU_ASSERT_EQUAL(in_g, inside);
+                    CU_ASSERT_EQUAL(in_v, inside);
+                    /* the outside points are counted out */
+                    CU_ASSERT(inside < n);
+                    CU_ASSERT(inside >= CAP / 2);
+                    pipit_interpolator_unref(ip);
+                }
+                pipit_image_unref(img);
+            }
+    }
+    pipit__cpu_force_portable(false);
+}
+
+/*
+ * Batch gradients against central differences of batch values, h =
+ * 1e-6, at points whose fraction along each axis stays 0.1 from the
+ * knots (where linear and B-spline order 1 have kinks, and order 2 a
+ * jump in the second derivative): the difference error is then ~1e-10
+ * of values up to 50, checked at 1e-6 relative to 1 + |g|. Both paths.
+ */
+static void
+test_batch_gradient_differences(void)
+{
+    static const size_t sizes[2][3] = { { 10, 8 }, { 8, 7, 6 } };
+    enum { N = 60 };
+    static double c[N * 3], v[N], g[N * 3], cp[N * 3], vp[N], vm[N];
+    const double h = 1e-6;
+    for (int path = 0; path < 2; path++) {
+        pipit__cpu_force_portable(path == 0);
+        for (unsigned dim = 2; dim <= 3; dim++) {
+            unsigned seed = 40 + dim;
+            const size_t *size = sizes[dim - 2];
+            pipit_image_t *img =
+                make_image(dim, size, PIPIT_F32, noise, &seed);
+            unsigned st = seed;
+            for (size_t i = 0; i < N; i++)
+                for (unsigned d = 0; d < dim; d++)
+                    c[i * dim + d] = floor(uniform(&st) *
+                                           (double)(size[d] - 1)) +
+                                     0.1 + 0.8 * uniform(&st);
+            for (size_t k = 1; k < N_KINDS; k++) { /* not nearest */
+                if (kinds[k].order == 0)
+                    continue; /* piecewise constant */
+                pipit_interpolator_t *ip = pipit_interpolator_new_by_name(
+                    img, kinds[k].name, kinds[k].order);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
+                pipit_interpolator_evaluate_batch(ip, N, c, v, g);
+                size_t bad = 0;
+                for (unsigned a = 0; a < dim; a++) {
+                    memcpy(cp, c, sizeof cp);
+                    for (size_t i = 0; i < N; i++)
+                        cp[i * dim + a] += h;
+                    pipit_interpolator_evaluate_batch(ip, N, cp, vp, NULL);
+                    memcpy(cp, c, sizeof cp);
+                    for (size_t i = 0; i < N; i++)
+                        cp[i * dim + a] -= h;
+                    pipit_interpolator_evaluate_batch(ip, N, cp, vm, NULL);
+                    for (size_t i = 0; i < N; i++) {
+                        double fd = (vp[i] - vm[i]) / (2 * h);
+                        bad += !close_to(g[i * dim + a], fd, 1e-6);
+                    }
+                }
+                CU_ASSERT_EQUAL(bad, 0);
+                pipit_interpolator_unref(ip);
+            }
+            pipit_image_unref(img);
+        }
+    }
+    pipit__cpu_force_portable(false);
+}
+
+/*
+ * A linear ramp f = 3 + 2 i + 5 j (+ 7 k) on a grid of spacing (0.5, 2,
+ * 4): linear interpolation and B-splines of order 1..5 reproduce it, so
+ * the index gradient is the slopes and the physical one slope /
+ * spacing. Only away from the border: there the clamp (linear) and the
+ * mirror (B-splines) bend it, and the prefilter carries the bend inwards
+ * decaying as |z1|^distance (z1 = -0.43 for order 5), so the points keep
+ * 24 voxels away and the check is 1e-7 relative (0.43^24 ~ 2e-9); f32
+ * coefficients round each to 6e-8 relative of values up to 1000, 1e-4.
+ * Points through evaluate_points too.
+ */
+static void
+test_batch_ramp_gradient(void)
+{
+    static const size_t sizes[2][3] = { { 64, 60 }, { 56, 54, 52 } };
+    const double spacing[3] = { 0.5, 2.0, 4.0 }, origin[3] = { 1, -2, 3 };
+    enum { N = 50 };
+    static double c[N * 3], p[N * 3], v[N], g[N * 3], gp[N * 3];
+    for (int path = 0; path < 2; path++) {
+        pipit__cpu_force_portable(path == 0);
+        for (unsigned dim = 2; dim <= 3; dim++) {
+            const size_t *size = sizes[dim - 2];
+            pipit_image_t *img = make_image(dim, size, PIPIT_F64, ramp, &dim);
+            ASSERT_OK(pipit_image_set_spacing(img, spacing));
+            ASSERT_OK(pipit_image_set_origin(img, origin));
+            unsigned st = 99 + dim;
+            for (size_t i = 0; i < N; i++)
+                for (unsigned d = 0; d < dim; d++) {
+                    c[i * dim + d] =
+                        24.0 + uniform(&st) * (double)(size[d] - 49);
+                    p[i * dim + d] = origin[d] + spacing[d] * c[i * dim + d];
+                }
+            for (size_t k = 1; k < N_KINDS; k++) {
+                if (kinds[k].order == 0)
+                    continue;
+                pipit_interpolator_t *ip = pipit_interpolator_new_by_name(
+                    img, kinds[k].name, kinds[k].order);
+                CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
+                bool f32 = strcmp(kinds[k].name, "bspline-float") == 0;
+                double tol = f32 ? 1e-4 : 1e-7;
+                CU_ASSERT_EQUAL(
+                    pipit_interpolator_evaluate_batch(ip, N, c, v, g), N);
+                CU_ASSERT_EQUAL(
+                    pipit_interpolator_evaluate_points(ip, N, p, v, gp), N);
+                size_t bad = 0;
+                for (size_t i = 0; i < N; i++) {
+                    unsigned user = dim;
+                    bad += !close_to(ramp(c + i * dim, &user), v[i], tol);
+                    for (unsigned d = 0; d < dim; d++) {
+                        bad += !close_to(ramp_slope[d], g[i * dim + d], tol);
+                        bad += !close_to(ramp_slope[d] / spacing[d],
+                                         gp[i * dim + d], tol);
+                    }
+                }
+                CU_ASSERT_EQUAL(bad, 0);
+                if (bad != 0)
+                    fprintf(stderr, "\n%s order %u, %u-D: %zu off\n",
+                            kinds[k].name, kinds[k].order, dim, bad);
+                pipit_interpolator_unref(ip);
+            }
+            pipit_image_unref(img);
+        }
+    }
+    pipit__cpu_force_portable(false);
+}
+
+/* Batch calls from every pool worker at once on one interpolator give
+ * the single-threaded answers (the call only reads). */
+typedef struct {
+    const pipit_interpolator_t *ip;
+    const double *c;
+    double *v, *g;
+} batch_job_t;
+
+static pipit_status_t
+batch_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    const batch_job_t *j = ctx;
+    (void)worker, (void)acc;
+    pipit_interpolator_evaluate_batch(j->ip, hi - lo, j->c + lo * 3,
+                                      j->v + lo, j->g + lo * 3);
+    return PIPIT_OK;
+}
+
+static void
+test_batch_threads(void)
+{
+    const size_t size[3] = { 12, 11, 10 };
+    unsigned seed = 5;
+    pipit_image_t *img = make_image(3, size, PIPIT_F32, noise, &seed);
+    pipit_interpolator_t *ip = pipit_interpolator_new_by_name(img, "bspline",
+                                                              3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
+    enum { N = 3000 };
+    static double c[N * 3], v0[N], g0[N * 3], v[N], g[N * 3];
+    edge_points(3, size, 77, c, N);
+    pipit_interpolator_evaluate_batch(ip, N, c, v0, g0);
+    const unsigned threads[] = { 1, 2, 3, 7 };
+    unsigned old = pipit_pool_threads();
+    for (size_t t = 0; t < 4; t++) {
+        ASSERT_OK(pipit_pool_set_threads(threads[t]));
+        batch_job_t j = { ip, c, v, g };
+        ASSERT_OK(pipit_parallel_for(N, 64, batch_piece, &j));
+        CU_ASSERT(memcmp(v, v0, sizeof v) == 0);
+        CU_ASSERT(memcmp(g, g0, sizeof g) == 0);
+    }
+    ASSERT_OK(pipit_pool_set_threads(old));
+    pipit_interpolator_unref(ip);
+    pipit_image_unref(img);
+}
+
+/* Per-worker scratch is made by the workers that run: a loop of two
+ * pieces on a pool of seven threads makes at most two blocks. */
+typedef struct {
+    pipit__scratch_t *s;
+} scratch_job_t;
+
+static pipit_status_t
+scratch_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    const scratch_job_t *j = ctx;
+    (void)acc;
+    double *p = pipit__scratch_get(j->s, worker);
+    if (p == NULL)
+        return pipit__scratch_fail("scratch test", j->s, worker);
+    for (size_t i = lo; i < hi; i++)
+        p[i - lo] = (double)i;
+    return PIPIT_OK;
+}
+
+static void
+test_scratch_lazy(void)
+{
+    unsigned old = pipit_pool_threads();
+    ASSERT_OK(pipit_pool_set_threads(7));
+    pipit__scratch_t s;
+    ASSERT_OK(pipit__scratch_init(&s, 100 * sizeof(double)));
+    CU_ASSERT_EQUAL(s.workers, 7);
+    CU_ASSERT_EQUAL(s.bytes, 832); /* rounded up to 64 */
+    scratch_job_t j = { &s };
+    ASSERT_OK(pipit_parallel_for(200, 100, scratch_piece, &j));
+    unsigned made = 0;
+    for (unsigned w = 0; w < s.workers; w++)
+        made += s.block[w] != NULL;
+    CU_ASSERT(made >= 1 && made <= 2);
+    /* out of range, as after a resize: an error naming the worker */
+    CU_ASSERT_PTR_NULL(pipit__scratch_get(&s, 9));
+    ASSERT_FAILS_WITH(pipit__scratch_fail("scratch test", &s, 9),
+                      PIPIT_ESTATE, "worker 9 of 7");
+    pipit__scratch_free(&s);
+    /* out of memory: the message gives threads and bytes */
+    ASSERT_OK(pipit__scratch_init(&s, 1000));
+    pipit__alloc_fail_at(1);
+    CU_ASSERT_PTR_NULL(pipit__scratch_get(&s, 3));
+    pipit__alloc_fail_at(0);
+    ASSERT_FAILS_WITH(pipit__scratch_fail("scratch test", &s, 3),
+                      PIPIT_ENOMEM, "1024 bytes of scratch on worker 3 "
+                                    "(the pool has 7 threads");
+    pipit__scratch_free(&s);
+    ASSERT_OK(pipit_pool_set_threads(old));
+}
+
 const test_case_t test_interpolator_cases[] = {
     { "nearest_linear_ramp", test_nearest_linear_ramp },
     { "linear_border_clamp", test_linear_border_clamp },
@@ -552,5 +953,11 @@ const test_case_t test_interpolator_cases[] = {
     { "prefilter_threads", test_prefilter_threads },
     { "evaluate_line", test_evaluate_line },
     { "bad_arguments", test_bad_arguments },
+    { "by_name", test_by_name },
+    { "batch_matches_single", test_batch_matches_single },
+    { "batch_gradient_differences", test_batch_gradient_differences },
+    { "batch_ramp_gradient", test_batch_ramp_gradient },
+    { "batch_threads", test_batch_threads },
+    { "scratch_lazy", test_scratch_lazy },
     { NULL, NULL },
 };

@@ -59,6 +59,17 @@ PIPIT_API pipit_interpolator_t *pipit_linear_interpolator_new(
 PIPIT_API pipit_interpolator_t *pipit_bspline_interpolator_new(
     const pipit_image_t *img, unsigned order, pipit_pixel_type_t coef_type);
 
+/**
+ * An interpolator chosen by name: "nearest", "linear", "bspline" (f64
+ * coefficients) or "bspline-float" (f32), or the elastix names
+ * NearestNeighborInterpolator, LinearInterpolator, BSplineInterpolator,
+ * BSplineInterpolatorFloat. order (0..5) is read by the B-spline kinds
+ * only. NULL with PIPIT_EINVAL naming the valid names for an unknown
+ * name, else as the constructors above.
+ */
+PIPIT_API pipit_interpolator_t *pipit_interpolator_new_by_name(
+    const pipit_image_t *img, const char *name, unsigned order);
+
 PIPIT_API pipit_interpolator_t *pipit_interpolator_ref(
     pipit_interpolator_t *ip);
 /** Drops a reference; NULL is a no-op. */
@@ -103,6 +114,29 @@ PIPIT_API bool pipit_interpolator_evaluate(const pipit_interpolator_t *ip,
 PIPIT_API size_t pipit_interpolator_evaluate_line(
     const pipit_interpolator_t *ip, const double *c0, const double *step,
     size_t n, double *values);
+
+/**
+ * The batch call: values at the n continuous indices c[i·dim ..
+ * i·dim + dim) into values[i] (the default outside) and, when gradients
+ * is not NULL, their gradients with respect to c into gradients[i·dim
+ * ..] (0 outside); returns how many were inside. Each result equals
+ * pipit_interpolator_evaluate's at the same index on the same code path
+ * (see PIPIT_PORTABLE in doc/interpolation.md). It allocates nothing,
+ * takes no lock and only reads the interpolator: call it from any
+ * number of pool workers at once, each on its own points.
+ */
+PIPIT_API size_t pipit_interpolator_evaluate_batch(
+    const pipit_interpolator_t *ip, size_t n, const double *c,
+    double *values, double *gradients);
+
+/**
+ * As pipit_interpolator_evaluate_batch at the n physical points p
+ * (dim values each); gradients, when asked for, are physical. No
+ * allocation (indices go through a block on the stack).
+ */
+PIPIT_API size_t pipit_interpolator_evaluate_points(
+    const pipit_interpolator_t *ip, size_t n, const double *p,
+    double *values, double *gradients);
 
 /**
  * As pipit_interpolator_evaluate at physical point p; the gradient, when
