@@ -14,6 +14,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_io_png.c \
 	tests/test_io_tiff.c \
 	tests/test_io.c \
+	tests/test_hostile_input.c \
 	tests/suites.h \
 	tests/test_core.c \
 	tests/test_image.c \
