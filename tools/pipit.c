@@ -69,7 +69,10 @@ tool_fail_status(pipit_status_t st)
 static void
 list_commands(FILE *f)
 {
-    fprintf(f, "usage: pipit <command> [options] ...\n\ncommands:\n");
+    fprintf(f, "usage: pipit [--untrusted] <command> [options] ...\n\n"
+               "  --untrusted  read input files as untrusted (uploads): "
+               "MetaImage data files\n               only inside the "
+               "header's folder, sizes capped\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\n`pipit <command> --help` describes one command.\n");
@@ -79,6 +82,11 @@ int
 main(int argc, char **argv)
 {
     pipit_log_set_handler(pipit_log_stderr, NULL, PIPIT_LOG_WARNING);
+    /* Options of pipit itself come before the command. */
+    while (argc >= 2 && strcmp(argv[1], "--untrusted") == 0) {
+        pipit_io_set_untrusted(true);
+        argc--, argv++;
+    }
     if (argc < 2) {
         list_commands(stderr);
         return TOOL_USAGE;
