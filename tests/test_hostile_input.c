@@ -365,7 +365,50 @@ test_untrusted(void)
     pipit_image_unref(img);
 }
 
+/* A huge variance (documented range up to 1e300) costs little: the
+ * kernel work no longer grows with sqrt(variance) (1e16 took minutes,
+ * past ~5e36 a double-to-size_t conversion was undefined). At such a
+ * variance the 65 taps that maximum-kernel-width 32 allows are flat to
+ * 1e-12: the output is a 65-voxel mean, edge voxels repeated. */
+static void
+test_gaussian_huge_variance(void)
+{
+    size_t size[2] = { 9, 2 };
+    pipit_image_t *in = pipit_image_new(2, size, PIPIT_F64, 1);
+    for (size_t y = 0; y < 2; y++)
+        for (size_t x = 0; x < 9; x++) {
+            size_t idx[2] = { x, y };
+            pipit_image_set_value(in, idx, 0, (double)(x * x) + 10.0 * y);
+        }
+    const char *vars[] = { "1e16,0", "4e36,0", "1e300,0" };
+    for (size_t v = 0; v < 3; v++) {
+        pipit_node_t *g = pipit_filter_new("discrete-gaussian");
+        CU_ASSERT_FATAL(g != NULL);
+        ASSERT_OK(pipit_node_set(g, "variance", vars[v]));
+        ASSERT_OK(pipit_node_set_input_image(g, 0, in));
+        double t0 = now();
+        ASSERT_OK(pipit_node_update(g));
+        CU_ASSERT(now() - t0 < 5.0);
+        pipit_image_t *out = pipit_node_get_output(g, 0);
+        for (size_t y = 0; y < 2; y++)
+            for (size_t x = 0; x < 9; x++) {
+                double want = 0.0;
+                for (long k = -32; k <= 32; k++) {
+                    long xs = (long)x + k;
+                    xs = xs < 0 ? 0 : xs > 8 ? 8 : xs;
+                    want += ((double)(xs * xs) + 10.0 * (double)y) / 65.0;
+                }
+                size_t idx[2] = { x, y };
+                CU_ASSERT_DOUBLE_EQUAL(pipit_image_get_value(out, idx, 0),
+                                       want, 1e-9);
+            }
+        pipit_node_unref(g);
+    }
+    pipit_image_unref(in);
+}
+
 const test_case_t test_hostile_input_cases[] = {
+    { "gaussian_huge_variance", test_gaussian_huge_variance },
     { "pattern_ranges", test_pattern_ranges },
     { "pattern_many_files", test_pattern_many_files },
     { "list_cut", test_list_cut },
