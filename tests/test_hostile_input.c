@@ -60,6 +60,10 @@ test_pattern_ranges(void)
     ASSERT_FAILS_WITH(pipit_image_read(path, &img), PIPIT_EFORMAT,
                       "int range");
     CU_ASSERT_PTR_NULL(strstr(pipit_error_message(), "100000"));
+    /* the same, kept with the fuzz regressions */
+    ASSERT_FAILS_WITH(pipit_image_read(test_data("io/fuzz/mha-pattern-"
+                                                 "overflow.mha"), &img),
+                      PIPIT_EFORMAT, "int range");
     /* beyond long long: refused, not saturated */
     write_text(path, "NDims = 3\nDimSize = 1 1 2\nElementType = MET_UCHAR\n"
                      "ElementDataFile = s%d.raw 0 99999999999999999999 1\n");
