@@ -53,6 +53,8 @@ typedef struct {
 
 /* ---- the output grid --------------------------------------------------- */
 
+#define DIRECTION_TOL 1e-4
+
 static pipit_status_t
 parse_direction(const pipit_node_t *n, const char *text, unsigned dim,
                 double *dir)
@@ -80,6 +82,22 @@ parse_direction(const pipit_node_t *n, const char *text, unsigned dim,
         return pipit__node_error(n, PIPIT_EINVAL,
                                  "direction '%s': more than %u numbers",
                                  text, dim * dim);
+    /* Direction cosines: the columns must be orthonormal, every entry of
+     * D^T D within DIRECTION_TOL of the identity's (a scale or a shear
+     * belongs in the spacing or the transform; 1e308 gave an all-zero
+     * image). The tolerance admits cosines written to 4 digits. */
+    for (unsigned a = 0; a < dim; a++)
+        for (unsigned b = 0; b < dim; b++) {
+            double dot = 0.0;
+            for (unsigned k = 0; k < dim; k++)
+                dot += dir[k * dim + a] * dir[k * dim + b];
+            if (!(fabs(dot - (a == b ? 1.0 : 0.0)) <= DIRECTION_TOL))
+                return pipit__node_error(n, PIPIT_EINVAL,
+                                         "direction '%s': the columns are "
+                                         "not orthonormal (column %u . "
+                                         "column %u = %g; tolerance %g)",
+                                         text, a, b, dot, DIRECTION_TOL);
+        }
     return PIPIT_OK;
 }
 
@@ -139,6 +157,20 @@ resample_information(pipit_node_t *n)
         return pipit__node_error(n, PIPIT_EINVAL,
                                  "B-spline order %lld: must be 0..5",
                                  (long long)r->order);
+    /* A direction is checked whenever given, and refused where it would
+     * be ignored: it shapes only a grid made from the settings. */
+    if (r->direction != NULL && r->direction[0] != '\0') {
+        double dir[MAXD * MAXD];
+        if ((st = parse_direction(n, r->direction, in->dim, dir)) !=
+            PIPIT_OK)
+            return st;
+        if (ref != NULL || r->size[0] == 0.0)
+            return pipit__node_error(n, PIPIT_EINVAL,
+                                     "direction '%s' is set but the output "
+                                     "grid is the %s's: set size too",
+                                     r->direction,
+                                     ref != NULL ? "reference" : "input");
+    }
     if (ref != NULL) {
         if (ref->dim != in->dim)
             return pipit__node_error(n, PIPIT_EINVAL,

@@ -262,17 +262,26 @@ pipit__row_store_f64(const double *src, size_t n, char *dst,
  * by the trapezoid rule, which converges geometrically for this smooth
  * periodic integrand: m nodes are exact to rounding once m is well
  * above kmax + sqrt(t)·(a few), and the scaled form never overflows.
+ * cos θ - 1 is taken as -2 sin²(θ/2), exact where θ is tiny (a large t).
+ * The integrand falls with θ and is 0 once t(1 - cos θ) passes ~745:
+ * the loop stops there, after about 100 + m·sqrt(1490/t)/π nodes, so the
+ * work is O(kmax²) at most whatever t (it was O(kmax·sqrt(t)): minutes
+ * at t = 1e16, and m overflowed a size_t past t ~ 5e36). m is a double
+ * for that reason; the nodes it skips added exact zeros.
  */
 static void
 scaled_bessel(double t, size_t kmax, double *out)
 {
-    size_t m = 64 + 2 * kmax + (size_t)(8.0 * sqrt(t));
+    double m = 64.0 + 2.0 * (double)kmax + ceil(8.0 * sqrt(t));
     for (size_t k = 0; k <= kmax; k++)
         out[k] = 0.0;
-    for (size_t j = 0; j <= m; j++) {
-        double theta = M_PI * (double)j / (double)m;
+    for (double j = 0; j <= m; j++) {
+        double theta = M_PI * j / m;
         double w = (j == 0 || j == m) ? 0.5 : 1.0;
-        double e = w * exp(t * (cos(theta) - 1.0));
+        double h = sin(0.5 * theta);
+        double e = w * exp(-2.0 * t * h * h);
+        if (e == 0.0)
+            break;
         /* cos(kθ) by the Chebyshev recurrence. */
         double c0 = 1.0, c1 = cos(theta), twoc = 2.0 * c1;
         out[0] += e;
@@ -285,7 +294,7 @@ scaled_bessel(double t, size_t kmax, double *out)
         }
     }
     for (size_t k = 0; k <= kmax; k++)
-        out[k] /= (double)m;
+        out[k] /= m;
 }
 
 pipit_status_t

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The format table, choosing a format by file name, and the writer node
  * every format shares. */
+#include <stdatomic.h>
 #include <stddef.h>
 #include <string.h>
 
@@ -154,6 +155,20 @@ pipit_image_write(const pipit_image_t *img, const char *path)
 
 uint64_t pipit__io_max_pixel_bytes = UINT64_MAX;
 
+static atomic_bool untrusted_input;
+
+void
+pipit_io_set_untrusted(bool on)
+{
+    atomic_store_explicit(&untrusted_input, on, memory_order_relaxed);
+}
+
+bool
+pipit_io_untrusted(void)
+{
+    return atomic_load_explicit(&untrusted_input, memory_order_relaxed);
+}
+
 pipit_status_t
 pipit__reader_path(pipit_node_t *n, const char **path)
 {
@@ -178,11 +193,16 @@ pipit__reader_set_output(pipit_node_t *n, unsigned dim, const size_t *size,
     for (unsigned d = 0; d < dim; d++)
         if (!pipit__mul_u64(bytes, size[d], &bytes))
             bytes = UINT64_MAX;
-    if (bytes > pipit__io_max_pixel_bytes)
+    uint64_t most = pipit__io_max_pixel_bytes;
+    bool untrusted = pipit_io_untrusted();
+    if (untrusted && most > PIPIT_UNTRUSTED_MAX_PIXEL_BYTES)
+        most = PIPIT_UNTRUSTED_MAX_PIXEL_BYTES;
+    if (bytes > most)
         return pipit__error(PIPIT_EUNSUPPORTED, "%s: '%s': %llu pixel bytes "
-                            "exceed the limit of %llu", n->klass->name, path,
-                            (unsigned long long)bytes,
-                            (unsigned long long)pipit__io_max_pixel_bytes);
+                            "exceed the limit of %llu%s", n->klass->name,
+                            path, (unsigned long long)bytes,
+                            (unsigned long long)most,
+                            untrusted ? " for untrusted input" : "");
     for (unsigned d = 0; d < dim; d++) {
         sp[d] = spacing != NULL ? spacing[d] : 1.0;
         org[d] = origin != NULL ? origin[d] : 0.0;

@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -21,6 +22,10 @@
  * before ElementDataFile is not a MetaImage header. */
 #define MAX_HEADER (1u << 20)
 #define MAX_FILES 100000
+/* Untrusted input (pipit_io_set_untrusted): a header of an upload is
+ * small and names few files. */
+#define UNTRUSTED_MAX_HEADER (64u << 10)
+#define UNTRUSTED_MAX_FILES 1024
 /* zlib cannot expand data more than about 1032:1. */
 #define ZLIB_MAX_RATIO 1040u
 
@@ -43,13 +48,17 @@ typedef struct mha_header {
     uint64_t data_bytes;      /* uncompressed pixel bytes */
     uint64_t header_end;      /* byte after the ElementDataFile line */
     mha_segment_t *segs;
-    size_t n_segs;
+    size_t n_segs, cap_segs;
+    size_t max_files;         /* MAX_FILES, fewer for untrusted input */
+    size_t max_header;        /* MAX_HEADER, less for untrusted input */
+    bool untrusted;           /* data files only inside the header's folder */
     uint64_t seg_bytes;       /* data bytes per segment */
 } mha_header_t;
 
 typedef struct mha_reader {
     pipit_node_t base;
     char *path;
+    bool untrusted;
     mha_header_t h;
     bool have_header;
     /* A compressed stream stays open between runs, so that a streaming
@@ -163,8 +172,8 @@ parse_uint(const char *v, uint64_t max, uint64_t *out)
  * line (and, for a LIST, the file names after it). Grows its buffer as
  * needed so that a large .mha costs only its header. */
 static pipit_status_t
-read_header_text(int fd, uint64_t fsize, const char *path, char **text,
-                 size_t *len)
+read_header_text(int fd, uint64_t fsize, const char *path, size_t max,
+                 char **text, size_t *len)
 {
     size_t cap = 0, have = 0;
     char *buf = NULL;
@@ -172,8 +181,8 @@ read_header_text(int fd, uint64_t fsize, const char *path, char **text,
     *text = NULL;
     for (;;) {
         size_t want = cap == 0 ? 4096 : cap * 2;
-        if (want > MAX_HEADER)
-            want = MAX_HEADER;
+        if (want > max)
+            want = max;
         if ((uint64_t)want > fsize)
             want = (size_t)fsize;
         if (want <= have)
@@ -212,7 +221,7 @@ read_header_text(int fd, uint64_t fsize, const char *path, char **text,
                     break;
             }
         }
-        if (have >= MAX_HEADER || (uint64_t)have >= fsize)
+        if (have >= max || (uint64_t)have >= fsize)
             break;
     }
     if (buf == NULL)
@@ -250,21 +259,119 @@ data_path(const char *header, const char *name, size_t n)
     return p;
 }
 
+/* Untrusted input names data files inside the header's folder only: a
+ * relative name without "..". Symbolic links are checked when the file
+ * is opened (check_segments). */
 static pipit_status_t
-add_segment(mha_header_t *h, const char *header, const char *name, size_t n)
+check_data_name(const mha_header_t *h, const char *header, const char *name,
+                size_t n)
 {
-    if (h->n_segs >= MAX_FILES)
-        return pipit__error(PIPIT_EFORMAT, FMT ": '%s': more than %u data "
-                            "files", header, MAX_FILES);
-    mha_segment_t *s = pipit__realloc(h->segs, (h->n_segs + 1) * sizeof *s);
+    if (!h->untrusted)
+        return PIPIT_OK;
+    if (n == 0 || name[0] == '/')
+        return pipit__error(PIPIT_EFORMAT, FMT ": '%s': data file '%.*s': an "
+                            "absolute path is refused for untrusted input",
+                            header, (int)(n < 200 ? n : 200), name);
+    for (size_t i = 0; i < n; i++) {
+        bool start = i == 0 || name[i - 1] == '/';
+        if (start && i + 1 < n && name[i] == '.' && name[i + 1] == '.' &&
+            (i + 2 == n || name[i + 2] == '/'))
+            return pipit__error(PIPIT_EFORMAT, FMT ": '%s': data file "
+                                "'%.*s': '..' is refused for untrusted "
+                                "input", header, (int)(n < 200 ? n : 200),
+                                name);
+    }
+    return PIPIT_OK;
+}
+
+/* For untrusted input: the data file, symbolic links resolved, must lie
+ * inside the header's folder, symbolic links resolved too. */
+static pipit_status_t
+check_inside(const char *header, const char *data)
+{
+    pipit_status_t st = PIPIT_OK;
+    char *dir = pipit__dirname(header);
+    char *rd = NULL, *rf = NULL;
+    if (dir == NULL)
+        return PIPIT_ENOMEM;
+    if ((rd = realpath(dir, NULL)) == NULL) {
+        st = pipit__error_errno(PIPIT_EIO, errno, FMT ": '%s'", dir);
+        goto done;
+    }
+    if ((rf = realpath(data, NULL)) == NULL) {
+        st = pipit__error_errno(PIPIT_EIO, errno, FMT ": '%s': data file "
+                                "'%s'", header, data);
+        goto done;
+    }
+    size_t n = strlen(rd);
+    bool root = n == 1 && rd[0] == '/';
+    if (strncmp(rf, rd, n) != 0 || (!root && rf[n] != '/'))
+        st = pipit__error(PIPIT_EFORMAT, FMT ": '%s': data file '%s' "
+                          "resolves to '%s', outside the header's folder "
+                          "(refused for untrusted input)", header, data, rf);
+done:
+    free(rd);
+    free(rf);
+    pipit__free(dir);
+    return st;
+}
+
+/* Room for at least `more` further segments: the array grows
+ * geometrically, so a LIST of 10^5 names costs a few reallocs, not 10^5. */
+static pipit_status_t
+reserve_segments(mha_header_t *h, size_t more)
+{
+    if (h->n_segs + more <= h->cap_segs)
+        return PIPIT_OK;
+    size_t cap = h->cap_segs < 16 ? 16 : h->cap_segs * 2;
+    if (cap < h->n_segs + more)
+        cap = h->n_segs + more;
+    mha_segment_t *s = pipit__realloc(h->segs, cap * sizeof *s);
     if (s == NULL)
         return PIPIT_ENOMEM;
     h->segs = s;
-    s[h->n_segs].offset = 0;
-    if ((s[h->n_segs].path = data_path(header, name, n)) == NULL)
+    h->cap_segs = cap;
+    return PIPIT_OK;
+}
+
+static pipit_status_t
+add_segment(mha_header_t *h, const char *header, const char *name, size_t n)
+{
+    if (h->n_segs >= h->max_files)
+        return pipit__error(PIPIT_EFORMAT, FMT ": '%s': more than %zu data "
+                            "files", header, h->max_files);
+    pipit_status_t st = reserve_segments(h, 1);
+    if (st != PIPIT_OK)
+        return st;
+    mha_segment_t *s = &h->segs[h->n_segs];
+    s->offset = 0;
+    if ((st = check_data_name(h, header, name, n)) != PIPIT_OK)
+        return st;
+    if ((s->path = data_path(header, name, n)) == NULL)
         return PIPIT_ENOMEM;
     h->n_segs++;
     return PIPIT_OK;
+}
+
+/* A decimal long long and the blanks after it; false when absent or out
+ * of range (strtoll saturates, sscanf's %ld is undefined there). */
+static bool
+parse_ll(const char **v, long long *out)
+{
+    char *end;
+    const char *p = *v;
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p != '-' && *p != '+' && !isdigit((unsigned char)*p))
+        return false;
+    errno = 0;
+    *out = strtoll(p, &end, 10);
+    if (end == p || errno != 0)
+        return false;
+    while (isspace((unsigned char)*end))
+        end++;
+    *v = end;
+    return true;
 }
 
 /* ElementDataFile = name%03d.raw min max [step]: one file per index. */
@@ -272,14 +379,18 @@ static pipit_status_t
 pattern_files(mha_header_t *h, const char *header, const char *v)
 {
     char pat[1024];
-    long lo, hi, step = 1;
-    int used = 0;
-    if (sscanf(v, "%1023s %ld %ld %n", pat, &lo, &hi, &used) < 3)
+    long long lo, hi, step = 1;
+    const char *q = v;
+    while (*q != '\0' && !isspace((unsigned char)*q))
+        q++;
+    size_t pn = (size_t)(q - v);
+    if (pn >= sizeof pat || !parse_ll(&q, &lo) || !parse_ll(&q, &hi) ||
+        (*q != '\0' && (!parse_ll(&q, &step) || *q != '\0')))
         return pipit__error(PIPIT_EFORMAT, FMT ": '%s': ElementDataFile = "
                             "'%.60s': expected 'pattern min max step'",
                             header, v);
-    if (v[used] != '\0' && sscanf(v + used, "%ld", &step) != 1)
-        step = 0;
+    memcpy(pat, v, pn);
+    pat[pn] = '\0';
     /* The pattern goes to snprintf: allow exactly one integer
      * conversion and nothing else, or it could read stray arguments. */
     /* and a field width of at most two digits: "%0000739205605188d"
@@ -291,20 +402,33 @@ pattern_files(mha_header_t *h, const char *header, const char *v)
     const char *w = pc != NULL ? pc + 1 : NULL;
     while (w != NULL && *w == '0')
         w++;
+    if (pc == NULL || pc[k] != 'd' || strchr(pc + k, '%') != NULL ||
+        pc + k - w > 2)
+        return pipit__error(PIPIT_EFORMAT, FMT ": '%s': ElementDataFile = "
+                            "'%.60s': bad file pattern", header, v);
+    /* %d takes an int: every index must be one. */
+    if (step <= 0 || hi < lo || lo < INT_MIN || hi > INT_MAX)
+        return pipit__error(PIPIT_EFORMAT, FMT ": '%s': ElementDataFile = "
+                            "'%.60s': bad file pattern range (min <= max, "
+                            "both in int range, step > 0)", header, v);
+    /* Within int range the span fits a long long without overflow. */
+    uint64_t count = (uint64_t)((hi - lo) / step) + 1;
     /* Each file holds at least one row: no more files than rows. */
     uint64_t rows = h->data_bytes / (h->size[0] * h->components *
                                      pipit_pixel_size(h->type));
-    if (pc == NULL || pc[k] != 'd' || strchr(pc + k, '%') != NULL ||
-        pc + k - w > 2 || step <= 0 || hi < lo ||
-        (uint64_t)((hi - lo) / step) >= rows ||
-        (hi - lo) / step >= MAX_FILES)
+    if (count > rows || count > h->max_files)
         return pipit__error(PIPIT_EFORMAT, FMT ": '%s': ElementDataFile = "
-                            "'%.60s': bad file pattern", header, v);
-    for (long i = lo; i <= hi; i += step) {
+                            "'%.60s': bad file pattern: %llu files for %llu "
+                            "rows (at most %zu files)", header, v,
+                            (unsigned long long)count,
+                            (unsigned long long)rows, h->max_files);
+    pipit_status_t st = reserve_segments(h, (size_t)count);
+    if (st != PIPIT_OK)
+        return st;
+    for (uint64_t j = 0; j < count; j++) {
         char name[1100];
-        snprintf(name, sizeof name, pat, (int)i);
-        pipit_status_t st = add_segment(h, header, name, strlen(name));
-        if (st != PIPIT_OK)
+        snprintf(name, sizeof name, pat, (int)(lo + (long long)j * step));
+        if ((st = add_segment(h, header, name, strlen(name))) != PIPIT_OK)
             return st;
     }
     return PIPIT_OK;
@@ -312,7 +436,8 @@ pattern_files(mha_header_t *h, const char *header, const char *v)
 
 /* "LIST [nD]": the file names follow, one a line. */
 static pipit_status_t
-list_files(mha_header_t *h, const char *header, char *rest, char *end)
+list_files(mha_header_t *h, const char *header, char *rest, char *end,
+           bool whole)
 {
     /* Each file holds at least one row: no more files than rows. */
     uint64_t rows = h->data_bytes / (h->size[0] * h->components *
@@ -337,6 +462,13 @@ list_files(mha_header_t *h, const char *header, char *rest, char *end)
         }
         p = nl != NULL ? nl + 1 : end;
     }
+    /* The header text stopped at the size limit inside the list: the
+     * last name may be cut and more names may follow. */
+    if (!whole && h->n_segs < rows)
+        return pipit__error(PIPIT_EFORMAT, FMT ": '%s': the header is "
+                            "longer than %zu bytes (the LIST of data files "
+                            "is cut after %zu names)", header, h->max_header,
+                            h->n_segs);
     if (h->n_segs == 0)
         return pipit__error(PIPIT_EFORMAT, FMT ": '%s': ElementDataFile = "
                             "LIST names no file", header);
@@ -363,6 +495,11 @@ parse_header(const char *path, char *text, size_t len, bool whole,
          * holds a NUL at end). */
         if (nl == NULL && whole)
             nl = end;
+        if (nl == NULL && len >= h->max_header)
+            return pipit__error(PIPIT_EFORMAT, FMT ": '%s': no "
+                                "ElementDataFile in the first %zu bytes "
+                                "(the header is too long)", path,
+                                h->max_header);
         if (nl == NULL)
             return pipit__error(PIPIT_EFORMAT, FMT ": '%s': header ends "
                                 "without ElementDataFile", path);
@@ -537,6 +674,12 @@ parse_header(const char *path, char *text, size_t len, bool whole,
                                 "'%.60s' with %u x %s overflows", path,
                                 v_size, h->components, met_name(h->type));
     h->data_bytes = bytes;
+    if (h->untrusted && bytes > PIPIT_UNTRUSTED_MAX_PIXEL_BYTES)
+        return pipit__error(PIPIT_EUNSUPPORTED, FMT ": '%s': %llu pixel bytes "
+                            "exceed the limit of %llu for untrusted input",
+                            path, (unsigned long long)bytes,
+                            (unsigned long long)
+                                PIPIT_UNTRUSTED_MAX_PIXEL_BYTES);
 
     /* Where the pixels are. */
     if (strcasecmp(v_file, "LOCAL") == 0) {
@@ -546,7 +689,7 @@ parse_header(const char *path, char *text, size_t len, bool whole,
         h->segs[0].path = NULL;
     } else if (strncasecmp(v_file, "LIST", 4) == 0 &&
                (v_file[4] == '\0' || isspace((unsigned char)v_file[4]))) {
-        if ((st = list_files(h, path, rest, end)) != PIPIT_OK)
+        if ((st = list_files(h, path, rest, end, whole)) != PIPIT_OK)
             return st;
     } else if (strchr(v_file, '%') != NULL) {
         if ((st = pattern_files(h, path, v_file)) != PIPIT_OK)
@@ -583,7 +726,11 @@ check_segments(mha_header_t *h, const char *path, uint64_t header_file_size)
             start = h->header_end;
         } else {
             int fd;
-            pipit_status_t st = pipit__file_open(FMT, s->path, &fd, &fsize);
+            pipit_status_t st = PIPIT_OK;
+            if (h->untrusted && (st = check_inside(path, s->path)) !=
+                PIPIT_OK)
+                return st;
+            st = pipit__file_open(FMT, s->path, &fd, &fsize);
             if (st != PIPIT_OK) {
                 pipit__error_prefix(FMT ": '%s': data file", path);
                 return st;
@@ -644,7 +791,7 @@ check_segments(mha_header_t *h, const char *path, uint64_t header_file_size)
 }
 
 static pipit_status_t
-read_header(const char *path, mha_header_t *h)
+read_header(const char *path, bool untrusted, mha_header_t *h)
 {
     int fd = -1;
     uint64_t fsize;
@@ -652,9 +799,13 @@ read_header(const char *path, mha_header_t *h)
     size_t len = 0;
     pipit_status_t st;
     memset(h, 0, sizeof *h);
+    h->untrusted = untrusted;
+    h->max_files = untrusted ? UNTRUSTED_MAX_FILES : MAX_FILES;
+    h->max_header = untrusted ? UNTRUSTED_MAX_HEADER : MAX_HEADER;
     if ((st = pipit__file_open(FMT, path, &fd, &fsize)) != PIPIT_OK)
         goto done;
-    if ((st = read_header_text(fd, fsize, path, &text, &len)) != PIPIT_OK)
+    if ((st = read_header_text(fd, fsize, path, h->max_header, &text,
+                               &len)) != PIPIT_OK)
         goto done;
     if ((st = parse_header(path, text, len, (uint64_t)len == fsize, h)) !=
         PIPIT_OK)
@@ -756,7 +907,8 @@ mha_information(pipit_node_t *n)
     close_stream(r);
     header_clear(&r->h);
     r->have_header = false;
-    if ((st = read_header(path, &r->h)) != PIPIT_OK)
+    if ((st = read_header(path, r->untrusted || pipit_io_untrusted(),
+                          &r->h)) != PIPIT_OK)
         return st;
     r->have_header = true;
     const mha_header_t *h = &r->h;
@@ -817,6 +969,9 @@ mha_finalize(pipit_node_t *n)
 static const pipit_setting_t mha_reader_settings[] = {
     { "path", PIPIT_SETTING_STRING, offsetof(mha_reader_t, path), "",
       "MetaImage file to read (.mha, .mhd)", 1, 0, NULL },
+    { "untrusted", PIPIT_SETTING_BOOL, offsetof(mha_reader_t, untrusted),
+      "false", "refuse data files outside the header's folder and cap "
+      "sizes (also on when pipit_io_set_untrusted is)", 1, 0, NULL },
 };
 
 const pipit_node_class_t pipit__mha_reader_class = {
@@ -826,7 +981,7 @@ const pipit_node_class_t pipit__mha_reader_class = {
     .n_inputs = 0,
     .n_outputs = 1,
     .settings = mha_reader_settings,
-    .n_settings = 1,
+    .n_settings = 2,
     .init = mha_init,
     .information = mha_information,
     .generate = mha_generate,

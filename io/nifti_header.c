@@ -7,6 +7,7 @@
  * qform as ITK 5 does and converted from NIfTI's RAS+ to ITK's LPS+ (the
  * first two axes change sign).
  */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -530,6 +531,14 @@ pipit__nifti_header_parse(const char *path, const unsigned char *b,
     /* Spacing from pixdim (its sign is not the orientation's business). */
     for (unsigned d = 0; d < PIPIT_MAX_DIM; d++) {
         double p = fabs(f.pixdim[d + 1]);
+        /* 0 or not finite: unset (1, as ITK); tiny: an error of its own,
+         * not a "singular direction" further on. */
+        if (d < h->dim && p > 0 && p < PIPIT_MIN_SPACING)
+            return pipit__error(PIPIT_EFORMAT, FMT ": '%s': pixdim[%u] = %g "
+                                "is too small for a spacing (%sthe least "
+                                "is %g)", path, d + 1, f.pixdim[d + 1],
+                                p < DBL_MIN ? "denormal; " : "",
+                                PIPIT_MIN_SPACING);
         h->spacing[d] = p > 0 && isfinite(p) ? p : 1.0;
     }
     return orientation(path, &f, h);

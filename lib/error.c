@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,6 +20,78 @@ static _Thread_local char message[MESSAGE_SIZE];
 static _Thread_local const char *current;
 
 static const char nomem_text[] = "out of memory";
+
+/* Length of the valid UTF-8 sequence at p (of n bytes), 0 when none:
+ * overlong forms, surrogates and values past U+10FFFF are not valid. */
+static size_t
+utf8_length(const unsigned char *p, size_t n)
+{
+    unsigned char c = p[0];
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xbf;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef)
+        len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+    else if (c >= 0xf0 && c <= 0xf4)
+        len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+    else
+        return 0;
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+size_t
+pipit__escape(char *dst, size_t cap, const char *src, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)src;
+    size_t out = 0;
+    if (cap == 0)
+        return 0;
+    for (size_t i = 0; i < n;) {
+        size_t k = s[i] >= 0x80 ? utf8_length(s + i, n - i) : 1;
+        bool plain = k > 1 || (k == 1 && s[i] >= 0x20 && s[i] != 0x7f);
+        size_t need = plain ? k : 4;
+        if (out + need >= cap)
+            break;
+        if (plain) {
+            memcpy(dst + out, s + i, k);
+            i += k;
+        } else {
+            dst[out++] = '\\';
+            dst[out++] = 'x';
+            dst[out++] = hex[s[i] >> 4];
+            dst[out] = hex[s[i] & 15];
+            i++;
+            need = 1;
+        }
+        out += need;
+    }
+    dst[out] = '\0';
+    return out;
+}
+
+/* Messages and log lines carry names and values read from files: a
+ * control byte in them (an escape sequence) must not reach a terminal. */
+static void
+escape_in_place(char *buf, size_t size)
+{
+    char tmp[MESSAGE_SIZE];
+    size_t n = strnlen(buf, size);
+    bool clean = true;
+    for (size_t i = 0; i < n && clean; i++)
+        clean = (unsigned char)buf[i] >= 0x20 && buf[i] != 0x7f &&
+                (unsigned char)buf[i] < 0x80;
+    if (clean)
+        return;
+    pipit__escape(tmp, sizeof tmp < size ? sizeof tmp : size, buf, n);
+    memcpy(buf, tmp, strlen(tmp) + 1);
+}
 
 const char *
 pipit_error_message(void)
@@ -53,6 +126,7 @@ pipit_status_t
 pipit__error_v(pipit_status_t st, const char *fmt, va_list ap)
 {
     vsnprintf(message, sizeof message, fmt, ap);
+    escape_in_place(message, sizeof message);
     current = message;
     return st;
 }
@@ -100,6 +174,7 @@ pipit__error_prefix(const char *fmt, ...)
     va_end(ap);
     snprintf(old, sizeof old, "%s", pipit_error_message());
     snprintf(message, sizeof message, "%s: %s", prefix, old);
+    escape_in_place(message, sizeof message);
     current = message;
 }
 
@@ -173,6 +248,7 @@ pipit__log(pipit_log_level_t level, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    escape_in_place(line, sizeof line);
     fn(level, line, user);
 }
 

@@ -25,6 +25,15 @@ void pipit__error_restore(pipit_status_t st, const char *msg);
 
 /** True when a log handler takes lines of this level (cheap). */
 bool pipit__log_enabled(pipit_log_level_t level);
+/**
+ * Copies n bytes of src to dst (cap bytes, NUL-terminated), writing each
+ * control byte (below 0x20, 0x7f) and each byte that is not part of valid
+ * UTF-8 as \xNN, so that text read from a file is safe to print; stops
+ * before a character that would not fit. Returns the length written.
+ * Every recorded error message and log line goes through it.
+ */
+size_t pipit__escape(char *dst, size_t cap, const char *src, size_t n);
+
 void pipit__log(pipit_log_level_t level, const char *fmt, ...)
     PIPIT_PRINTF(2, 3);
 

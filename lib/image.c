@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Images: geometry, pixel type and a (possibly shared) buffer. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -61,18 +62,30 @@ invert(const double *a, unsigned n, double *inv)
     return true;
 }
 
+
 pipit_status_t
 pipit__image_update_matrices(pipit_image_t *img)
 {
     unsigned n = img->dim;
-    double a[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
-    for (unsigned r = 0; r < n; r++)
-        for (unsigned c = 0; c < n; c++)
-            a[r * n + c] = img->direction[r * n + c] * img->spacing[c];
-    double inv[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
-    if (!invert(a, n, inv))
+    for (unsigned c = 0; c < n; c++)
+        if (!(img->spacing[c] >= PIPIT_MIN_SPACING))
+            return pipit__error(PIPIT_EINVAL,
+                                "image: spacing %g on axis %u is too small "
+                                "(%sthe least is %g)", img->spacing[c], c,
+                                img->spacing[c] < DBL_MIN ? "denormal; " : "",
+                                PIPIT_MIN_SPACING);
+    /* The direction alone decides singularity: with the spacing folded
+     * in, a tiny spacing would pass for a singular direction. */
+    double dinv[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+    if (!invert(img->direction, n, dinv))
         return pipit__error(PIPIT_EINVAL,
                             "image: direction matrix is singular");
+    double a[PIPIT_MAX_DIM * PIPIT_MAX_DIM], inv[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+    for (unsigned r = 0; r < n; r++)
+        for (unsigned c = 0; c < n; c++) {
+            a[r * n + c] = img->direction[r * n + c] * img->spacing[c];
+            inv[r * n + c] = dinv[r * n + c] / img->spacing[r];
+        }
     memcpy(img->to_point, a, sizeof a);
     memcpy(img->to_index, inv, sizeof inv);
     return PIPIT_OK;

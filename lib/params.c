@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <pipit/params.h>
@@ -646,8 +647,25 @@ pipit_params_read(const char *path, pipit_params_t **out)
     PIPIT_CHECK_ARG(out != NULL);
     *out = NULL;
     PIPIT_CHECK_ARG(path != NULL);
-    if ((fp = fopen(path, "rb")) == NULL) {
+    /* O_NONBLOCK: a FIFO (or a device) must not hang the open; only a
+     * regular file is read, as the image readers do. */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat sb;
+    if (fd < 0 || fstat(fd, &sb) != 0) {
         st = pipit__error_errno(PIPIT_EIO, errno, "params: '%s'", path);
+        if (fd >= 0)
+            close(fd);
+        goto done;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        close(fd);
+        st = pipit__error(PIPIT_EIO, "params: '%s' is not a regular file",
+                          path);
+        goto done;
+    }
+    if ((fp = fdopen(fd, "rb")) == NULL) {
+        st = pipit__error_errno(PIPIT_EIO, errno, "params: '%s'", path);
+        close(fd);
         goto done;
     }
     for (;;) {

@@ -16,6 +16,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_io_tiff.c \
 	tests/test_io.c \
 	tests/test_io_write.c \
+	tests/test_hostile_input.c \
 	tests/suites.h \
 	tests/test_core.c \
 	tests/test_image.c \
@@ -59,7 +60,7 @@ EXTRA_DIST += tests/data tests/kill_writes.sh
 # --enable-fuzzers, then `make tests/fuzz/fuzz_png` and so on.
 if ENABLE_FUZZERS
 noinst_PROGRAMS += tests/fuzz/fuzz_png tests/fuzz/fuzz_tiff \
-	tests/fuzz/fuzz_mha tests/fuzz/fuzz_nifti
+	tests/fuzz/fuzz_mha tests/fuzz/fuzz_nifti tests/fuzz/fuzz_params
 FUZZ_COMPILE = $(AM_CFLAGS) -fsanitize=fuzzer,address,undefined
 FUZZ_LINK = -fsanitize=fuzzer,address,undefined
 FUZZ_READ = tests/fuzz/fuzz_read.c tests/fuzz/fuzz_read.h
@@ -79,6 +80,10 @@ tests_fuzz_fuzz_nifti_SOURCES = tests/fuzz/fuzz_nifti.c $(FUZZ_READ)
 tests_fuzz_fuzz_nifti_CFLAGS = $(FUZZ_COMPILE)
 tests_fuzz_fuzz_nifti_LDFLAGS = $(FUZZ_LINK)
 tests_fuzz_fuzz_nifti_LDADD = libpipit-internal.la
+tests_fuzz_fuzz_params_SOURCES = tests/fuzz/fuzz_params.c
+tests_fuzz_fuzz_params_CFLAGS = $(FUZZ_COMPILE)
+tests_fuzz_fuzz_params_LDFLAGS = $(FUZZ_LINK)
+tests_fuzz_fuzz_params_LDADD = libpipit-internal.la
 endif
 EXTRA_DIST += tests/fuzz
 

@@ -14,7 +14,7 @@
 
 #define USAGE                                                              \
     "pipit convert [--type u8|i8|u16|i16|u32|i32|f32|f64] [--compress] "   \
-    "[--level 1..9] [--no-sync] IN OUT"
+    "[--level 1..9] [--no-sync] [--] IN OUT"
 
 int pipit_cmd_convert(int argc, char **argv);
 
@@ -25,10 +25,20 @@ pipit_cmd_convert(int argc, char **argv)
     pipit_status_t st;
     pipit_node_t *reader = NULL, *writer = NULL;
     const char *type = NULL, *level = NULL, *in = NULL, *out = NULL;
-    bool compress = false;
+    bool compress = false, options = true;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (!options || a[0] != '-' || a[1] == '\0') {
+            /* a file: after "--", or not an option word ("-" alone too) */
+            if (in == NULL)
+                in = a;
+            else if (out == NULL)
+                out = a;
+            else
+                return tool_usage(USAGE, "too many files ('%s')", a);
+        } else if (strcmp(a, "--") == 0) {
+            options = false;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             printf("usage: %s\nConverts between PNG, TIFF, MetaImage and "
                    "NIfTI, chosen by the file names;\n--type converts "
                    "the pixels (rounded, clamped); --no-sync skips the "
@@ -48,14 +58,9 @@ pipit_cmd_convert(int argc, char **argv)
                 return tool_usage(USAGE, "--level needs a number");
             level = argv[i];
             compress = true;
-        } else if (a[0] == '-' && a[1] != '\0') {
-            return tool_usage(USAGE, "unknown option '%s'", a);
-        } else if (in == NULL) {
-            in = a;
-        } else if (out == NULL) {
-            out = a;
         } else {
-            return tool_usage(USAGE, "too many files ('%s')", a);
+            return tool_usage(USAGE, "unknown option '%s' (`--` ends the "
+                              "options)", a);
         }
     }
     if (in == NULL || out == NULL)

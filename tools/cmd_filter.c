@@ -17,7 +17,8 @@
 #include "tool.h"
 
 #define USAGE_FILTER                                                       \
-    "pipit filter NAME [--setting value ...] [--no-sync] [IN [IN2]] OUT"
+    "pipit filter NAME [--setting value ...] [--no-sync] [--] [IN [IN2]] " \
+    "OUT"
 #define USAGE_FILTERS "pipit filters [--markdown]"
 
 int pipit_cmd_filter(int argc, char **argv);
@@ -290,18 +291,29 @@ pipit_cmd_filter(int argc, char **argv)
         return tool_usage(USAGE_FILTER, "%s", pipit_error_message());
     if ((filter = pipit_node_new(c)) == NULL)
         return tool_fail_status(PIPIT_ENOMEM);
+    bool options = true;
     for (int i = 2; i < argc; i++) {
         const char *a = argv[i];
-        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+        if (!options || a[0] != '-' || a[1] == '\0') {
+            /* a file: after "--", or not an option word ("-" alone too) */
+            if (n_files == 4) {
+                rc = tool_usage(USAGE_FILTER, "too many files ('%s')", a);
+                goto done;
+            }
+            files[n_files++] = a;
+        } else if (strcmp(a, "--") == 0) {
+            options = false;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             filter_help(c);
             rc = TOOL_OK;
             goto done;
-        }
-        if (strcmp(a, "--no-sync") == 0) {
+        } else if (strcmp(a, "--no-sync") == 0) {
             pipit_io_set_sync(false);   /* scratch output: no fsync */
-            continue;
-        }
-        if (a[0] == '-' && a[1] == '-' && a[2] != '\0') {
+        } else if (a[1] != '-') {
+            rc = tool_usage(USAGE_FILTER, "unknown option '%s' (settings "
+                            "are --name value; `--` ends the options)", a);
+            goto done;
+        } else {
             char name[128];
             const char *value = strchr(a + 2, '=');
             size_t len = value != NULL ? (size_t)(value - a - 2)
@@ -324,11 +336,6 @@ pipit_cmd_filter(int argc, char **argv)
                 rc = tool_usage(USAGE_FILTER, "%s", pipit_error_message());
                 goto done;
             }
-        } else if (n_files < 4) {
-            files[n_files++] = a;
-        } else {
-            rc = tool_usage(USAGE_FILTER, "too many files ('%s')", a);
-            goto done;
         }
     }
     unsigned need = c->n_inputs;

@@ -10,7 +10,7 @@
 
 #include "tool.h"
 
-#define USAGE "pipit info FILE"
+#define USAGE "pipit info [--] FILE"
 
 typedef struct range {
     unsigned components;
@@ -63,15 +63,28 @@ pipit_cmd_info(int argc, char **argv)
     pipit_status_t st;
     pipit_node_t *reader = NULL;
     range_t acc = { 0, NULL, NULL };
-    if (argc == 2 && (strcmp(argv[1], "--help") == 0 ||
-                      strcmp(argv[1], "-h") == 0)) {
-        printf("usage: %s\nPrints size, spacing, origin, direction, pixel "
-               "type, components and min/max of an image file.\n", USAGE);
-        return TOOL_OK;
+    const char *path = NULL;
+    bool options = true;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!options || a[0] != '-' || a[1] == '\0') {
+            if (path != NULL)
+                return tool_usage(USAGE, "info takes one file");
+            path = a;
+        } else if (strcmp(a, "--") == 0) {
+            options = false;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            printf("usage: %s\nPrints size, spacing, origin, direction, "
+                   "pixel type, components and min/max of an image "
+                   "file.\n", USAGE);
+            return TOOL_OK;
+        } else {
+            return tool_usage(USAGE, "unknown option '%s' (`--` ends the "
+                              "options)", a);
+        }
     }
-    if (argc != 2)
+    if (path == NULL)
         return tool_usage(USAGE, "info takes one file");
-    const char *path = argv[1];
     const pipit_io_format_t *fmt = pipit_io_format_for(path);
     if (fmt == NULL)
         return tool_fail_status(PIPIT_EUNSUPPORTED);

@@ -71,8 +71,11 @@ tool_fail_status(pipit_status_t st)
 static void
 list_commands(FILE *f)
 {
-    fprintf(f, "usage: pipit [--log-level LEVEL] [--version] <command> "
-               "[options] ...\n\ncommands:\n");
+    fprintf(f, "usage: pipit [--untrusted] [--log-level LEVEL] [--version] "
+               "<command> [options] ...\n\n"
+               "  --untrusted  read input files as untrusted (uploads): "
+               "MetaImage data files\n               only inside the "
+               "header's folder, sizes capped\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\n`pipit <command> --help` describes one command.\n"
@@ -107,6 +110,11 @@ main(int argc, char **argv)
         if (strcmp(argv[1], "--version") == 0) {
             printf("pipit %s\n", pipit_version());
             return TOOL_OK;
+        }
+        if (strcmp(argv[1], "--untrusted") == 0) {
+            pipit_io_set_untrusted(true);
+            argc--, argv++;
+            continue;
         }
         if (strcmp(argv[1], "--log-level") != 0)
             break;

@@ -75,5 +75,43 @@ for ext in mha mhd nii tif png; do
     fi
 done
 
+# options: a dash-word is an unknown option in every command, `--` ends
+# the options (a file may then start with a dash)
+expect 2 "unknown option '-x'" -- $PIPIT info -x
+expect 2 "unknown option '-x'" -- $PIPIT convert -x a.mha b.mha
+expect 2 "unknown option '-x'" -- $PIPIT filter abs -x a.mha b.mha
+expect 2 "usage: pipit info" -- $PIPIT info -- a.mha b.mha
+PIPIT_ABS=$(cd "$(dirname "$PIPIT")" && pwd)/pipit
+DATA_ABS=$(cd "$DATA" && pwd)
+expect 0 "" -- sh -c "cd '$TMP' && '$PIPIT_ABS' convert -- '$DATA_ABS/fixed.mhd' -d.mha"
+expect 0 "min/max      -2 217" -- sh -c "cd '$TMP' && '$PIPIT_ABS' info -- -d.mha"
+expect 0 "" -- sh -c "cd '$TMP' && '$PIPIT_ABS' filter abs -- -d.mha -e.mha"
+expect 0 "min/max      0 217" -- sh -c "cd '$TMP' && '$PIPIT_ABS' info -- -e.mha"
+expect 0 "" -- $PIPIT filter shift-scale --shift -1 "$DATA/fixed.mhd" "$TMP/s.mha"
+expect 0 "min/max      -3 216" -- $PIPIT info "$TMP/s.mha"
+
+# resample: a direction is checked whenever given
+expect 1 "direction" -- $PIPIT filter resample --direction "nan 0 0 1" "$DATA/fixed.mhd" "$TMP/r.mha"
+expect 1 "set size too" -- $PIPIT filter resample --direction "0 1 -1 0" "$DATA/fixed.mhd" "$TMP/r.mha"
+expect 1 "orthonormal" -- $PIPIT filter resample --size 8,8 --direction "1e308 0 0 1" "$DATA/fixed.mhd" "$TMP/r.mha"
+expect 1 "orthonormal" -- $PIPIT filter resample --size 8,8 --direction "1 0.5 0 1" "$DATA/fixed.mhd" "$TMP/r.mha"
+expect 0 "" -- $PIPIT filter resample --size 8,8 --direction "0 1 -1 0" "$DATA/fixed.mhd" "$TMP/r.mha"
+expect 0 "direction    0 1 -1 0" -- $PIPIT info "$TMP/r.mha"
+
+# untrusted input: a header may not name a file outside its folder
+printf 'NDims = 2\nDimSize = 4 1\nElementType = MET_UCHAR\nElementDataFile = /etc/passwd\n' >"$TMP/up.mhd"
+expect 0 "size         4 1" -- $PIPIT info "$TMP/up.mhd"
+expect 1 "absolute path is refused for untrusted input" -- $PIPIT --untrusted info "$TMP/up.mhd"
+expect 1 "untrusted" -- $PIPIT --untrusted convert "$TMP/up.mhd" "$TMP/up.mha"
+[ -e "$TMP/up.mha" ] && { echo "FAIL: up.mha written"; fails=$((fails + 1)); }
+expect 0 "--untrusted" -- $PIPIT --help
+
+# control bytes from a header never reach the terminal raw
+printf 'NDims = 2\nDimSize = 4 1\nElementType = MET_UCHAR\nElementDataFile = \033]0;x\007\033[2J.raw\n' >"$TMP/esc.mhd"
+expect 1 '\\x1b\]0;x\\x07' -- $PIPIT info "$TMP/esc.mhd"
+if [ "$(tr -d '\000-\011\013-\037\177' <"$TMP/err" | wc -c)" != "$(wc -c <"$TMP/err")" ]; then
+    echo "FAIL: a control byte reached stderr"; fails=$((fails + 1))
+fi
+
 [ "$fails" = 0 ] && echo "tools/test_pipit.sh: all passed"
 exit $((fails > 0))

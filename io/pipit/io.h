@@ -113,6 +113,23 @@ PIPIT_API bool pipit_io_get_sync(void);
  * while writing. See doc/reliability.md.
  */
 PIPIT_API void pipit_io_remove_temporaries(void);
+/** Pixel bytes an image read as untrusted input may hold (1 GiB). */
+#define PIPIT_UNTRUSTED_MAX_PIXEL_BYTES ((uint64_t)1 << 30)
+
+/**
+ * Untrusted input mode, for services that read uploaded files. When on,
+ * every reader refuses images of more than
+ * PIPIT_UNTRUSTED_MAX_PIXEL_BYTES, and the MetaImage reader also refuses
+ * data files that are not inside the header's folder (absolute names,
+ * "..", symbolic links leading out), headers longer than 64 KiB and more
+ * than 1024 data files (PIPIT_EFORMAT or PIPIT_EUNSUPPORTED, naming the
+ * file and the limit). Process-wide; a MetaImage reader node can also be
+ * set alone with its "untrusted" setting. Thread safe; takes effect at a
+ * reader's next information pass. Off by default.
+ */
+PIPIT_API void pipit_io_set_untrusted(bool on);
+/** Whether untrusted input mode is on (pipit_io_set_untrusted). */
+PIPIT_API bool pipit_io_untrusted(void);
 
 #ifdef __cplusplus
 }

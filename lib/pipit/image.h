@@ -80,7 +80,16 @@ PIPIT_API pipit_region_t pipit_image_largest_region(const pipit_image_t *img);
 /** The region whose pixels the buffer holds (empty before an update). */
 PIPIT_API pipit_region_t pipit_image_buffered_region(const pipit_image_t *img);
 
-/** Spacing values must be finite and > 0: PIPIT_EINVAL otherwise. */
+/**
+ * The least spacing an image takes: below it the index of a point (its
+ * coordinate over the spacing) overflows for ordinary coordinates, and a
+ * denormal spacing has lost its precision. Such a spacing is a unit
+ * mistake or garbage in a file, and is refused naming its value.
+ */
+#define PIPIT_MIN_SPACING 1e-100
+
+/** Spacing values must be finite and at least PIPIT_MIN_SPACING:
+ * PIPIT_EINVAL otherwise, naming the value and the axis. */
 PIPIT_API pipit_status_t pipit_image_set_spacing(pipit_image_t *img,
                                                  const double *spacing);
 PIPIT_API pipit_status_t pipit_image_set_origin(pipit_image_t *img,
