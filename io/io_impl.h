@@ -107,7 +107,7 @@ typedef enum pipit__io_call {
  */
 typedef int (*pipit__io_hook_fn)(void *user, pipit__io_call_t call,
                                  const char *path);
-PIPIT_API void pipit__io_hook_set(pipit__io_hook_fn fn, void *user);
+void pipit__io_hook_set(pipit__io_hook_fn fn, void *user);
 
 /* ---- zlib ------------------------------------------------------------ */
 
