@@ -2,8 +2,9 @@
 /*
  * resample: ITK's ResampleImageFilter and elastix's resampler:
  *     out(x) = input(T(x))  for each voxel x of the output grid,
- * x and T(x) physical points, T any pipit transform (identity when none
- * is set), the input read through the chosen interpolator (nearest,
+ * x and T(x) physical points, T any pipit transform on input 2 (a
+ * constant transform, or an upstream node's transform output such as a
+ * registration's; the identity when none is connected), the input read through the chosen interpolator (nearest,
  * linear, B-spline of order 0..5 with its prefilter); points outside the
  * input get default-value. The output grid is input 1's when a reference
  * image is connected, else the size / spacing / origin / direction
@@ -38,7 +39,8 @@ typedef struct {
     int64_t order;
     double dflt;
     int out_type;
-    pipit_transform_t *transform;
+    /* Input 2 (borrowed for the run; NULL: the identity). */
+    const pipit_transform_t *transform;
     /* From the information pass: the index map when affine. */
     bool affine;
     double m[MAXD * MAXD], b[MAXD];
@@ -148,6 +150,7 @@ resample_information(pipit_node_t *n)
     if (st != PIPIT_OK)
         return st;
     pipit_pixel_type_t type = pipit__output_type(r->out_type, in->type);
+    r->transform = pipit__input_transform(n, 2);
     if (r->transform != NULL && pipit_transform_dim(r->transform) != in->dim)
         return pipit__node_error(n, PIPIT_EINVAL,
                                  "the transform is %u-D but the image is "
@@ -257,6 +260,7 @@ release(resample_t *r)
 static pipit_status_t
 resample_before(pipit_node_t *n)
 {
+    ((resample_t *)n)->transform = pipit__input_transform(n, 2);
     resample_t *r = (resample_t *)n;
     release(r);
     if (pipit_region_is_empty(&n->requested[0]))
@@ -347,8 +351,6 @@ resample_finalize(pipit_node_t *n)
 {
     resample_t *r = (resample_t *)n;
     release(r);
-    pipit_transform_unref(r->transform);
-    r->transform = NULL;
     pipit__coef_cache_free(&r->coef);
 }
 
@@ -381,9 +383,11 @@ const pipit_node_class_t pipit__resample_class = {
     .help = "out(x) = in(T(x)) on a new grid, any transform and "
             "interpolator (ITK ResampleImageFilter)",
     .size = sizeof(resample_t),
-    .n_inputs = 2,
+    .n_inputs = 3,
     .n_outputs = 1,
-    .optional_inputs = 1u << 1,
+    .optional_inputs = 1u << 1 | 1u << 2,
+    .input_kinds = { PIPIT_DATA_IMAGE, PIPIT_DATA_IMAGE,
+                     PIPIT_DATA_TRANSFORM },
     .settings = resample_settings,
     .n_settings = sizeof resample_settings / sizeof resample_settings[0],
     .information = resample_information,
@@ -409,10 +413,5 @@ pipit_resample_set_transform(pipit_node_t *n, pipit_transform_t *t)
                             "pipit_resample_set_transform: node '%s' is not "
                             "a resample node",
                             n->klass->name);
-    resample_t *r = (resample_t *)n;
-    pipit_transform_ref(t);
-    pipit_transform_unref(r->transform);
-    r->transform = t;
-    pipit_node_modified(n);
-    return PIPIT_OK;
+    return pipit_node_set_input_transform(n, 2, t);
 }

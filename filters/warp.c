@@ -3,7 +3,10 @@
  * warp: ITK's WarpImageFilter: out(x) = input(x + d(x)), x the physical
  * point of an output voxel and d the displacement field on input 1 (dim
  * components per voxel, f32 or f64, physical units), whose grid is the
- * output grid. The input is read through the chosen interpolator
+ * output grid. With a transform T on input 2 (a transform port: a
+ * constant transform or an upstream node's output), out(x) =
+ * input(T(x + d(x))): the displaced point is then mapped by T, as a
+ * deformation followed by a registration's result. The input is read through the chosen interpolator
  * (default linear, as ITK); points outside it get default_value. The
  * field streams with the output; the input is asked for whole (where a
  * displacement points is not known before the field is read).
@@ -53,6 +56,12 @@ warp_information(pipit_node_t *n)
                                  "the displacement field has %u components "
                                  "per voxel; a %u-D warp needs %u",
                                  field->components, in->dim, in->dim);
+    const pipit_transform_t *t = pipit__input_transform(n, 2);
+    if (t != NULL && pipit_transform_dim(t) != in->dim)
+        return pipit__node_error(n, PIPIT_EINVAL,
+                                 "the transform is %u-D but the image is "
+                                 "%u-D",
+                                 pipit_transform_dim(t), in->dim);
     if (field->type != PIPIT_F32 && field->type != PIPIT_F64)
         return pipit__node_error(n, PIPIT_EINVAL,
                                  "the displacement field is %s; it must be "
@@ -112,6 +121,7 @@ warp_threaded(pipit_node_t *n, const pipit_piece_t *p)
     const pipit_region_t *g = &p->region;
     const unsigned dim = out->dim;
     const bool f64 = field->type == PIPIT_F64;
+    const pipit_transform_t *t = pipit__input_transform(n, 2);
     double *vals = pipit__scratch_get(&w->scratch, p->worker);
     if (vals == NULL)
         return pipit__scratch_error(n, &w->scratch, p->worker);
@@ -138,6 +148,17 @@ warp_threaded(pipit_node_t *n, const pipit_piece_t *p)
                 for (unsigned d = 0; d < dim; d++)
                     disp[d] = f64 ? ((const double *)(const void *)f)[d]
                                   : ((const float *)(const void *)f)[d];
+                if (t != NULL) {
+                    /* c = index of T(x's point + d) */
+                    double pt[MAXD], q[MAXD];
+                    idx[0] = (double)x;
+                    pipit_image_index_to_point(out, idx, pt);
+                    for (unsigned d = 0; d < dim; d++)
+                        pt[d] += disp[d];
+                    pipit_transform_point(t, pt, q);
+                    pipit_interpolator_point_to_index(w->ip, q, c);
+                    continue;
+                }
                 /* c = index of (x's point + d): x's index through the
                  * grid map plus the displacement in input voxels. */
                 for (unsigned d = 0; d < dim; d++) {
@@ -186,11 +207,15 @@ static const pipit_setting_t warp_settings[] = {
 
 const pipit_node_class_t pipit__warp_class = {
     .name = "warp",
-    .help = "out(x) = in(x + d(x)) with a displacement field on input 1 "
-            "(ITK WarpImageFilter)",
+    .help = "out(x) = in(x + d(x)) with a displacement field on input 1, "
+            "or in(T(x + d(x))) with a transform on input 2 (ITK "
+            "WarpImageFilter)",
     .size = sizeof(warp_t),
-    .n_inputs = 2,
+    .n_inputs = 3,
     .n_outputs = 1,
+    .optional_inputs = 1u << 2,
+    .input_kinds = { PIPIT_DATA_IMAGE, PIPIT_DATA_IMAGE,
+                     PIPIT_DATA_TRANSFORM },
     .settings = warp_settings,
     .n_settings = sizeof warp_settings / sizeof warp_settings[0],
     .information = warp_information,

@@ -526,6 +526,87 @@ test_statistics_table(void)
     pipit_image_unref(img);
 }
 
+/* resample and warp read their transform on a port: a constant one
+ * whose parameters change, then one made upstream, streamed. */
+static void
+test_resample_warp_transform_port(void)
+{
+    pipit_image_t *img = test_image();
+    const float *src = pipit_image_data(img);
+    pipit_node_t *r = pipit_resample_new();
+    pipit_node_t *w = pipit_warp_new();
+    pipit_transform_t *t = pipit_translation_transform_new(2);
+    size_t size[2] = { W, H };
+    pipit_image_t *field = pipit_image_new(2, size, PIPIT_F32, 2);
+    CU_ASSERT_FATAL(r && w && t && field);
+    memset(pipit_image_data_writable(field), 0, W * H * 2 * sizeof(float));
+    CU_ASSERT_EQUAL(pipit_node_set(r, "interpolator", "nearest"), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set(w, "interpolator", "nearest"), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input_image(r, 0, img), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input_transform(r, 2, t), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input_image(w, 0, img), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input_image(w, 1, field), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input_transform(w, 2, t), PIPIT_OK);
+    for (int shift = 0; shift <= 3; shift += 3) {
+        double p[2] = { (double)shift, 2.0 * shift };
+        CU_ASSERT_EQUAL(pipit_transform_set_parameters(t, p, 2), PIPIT_OK);
+        CU_ASSERT_EQUAL(pipit_node_update(r), PIPIT_OK);
+        CU_ASSERT_EQUAL(pipit_node_update(w), PIPIT_OK);
+        const float *a = pipit_image_data(pipit_node_get_output(r, 0));
+        const float *b = pipit_image_data(pipit_node_get_output(w, 0));
+        bool ok = true;
+        /* out(x, y) = in(x + s, y + 2s), 0 outside */
+        for (size_t y = 0; y < H; y++)
+            for (size_t x = 0; x < W; x++) {
+                size_t sx = x + (size_t)shift, sy = y + 2u * (size_t)shift;
+                float want = sx < W && sy < H ? src[sy * W + sx] : 0.0f;
+                ok = ok && a[y * W + x] == want && b[y * W + x] == want;
+            }
+        CU_ASSERT(ok);
+    }
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 2);
+    CU_ASSERT_EQUAL(pipit_node_update(r), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 2);
+    /* the wrapper connects the same port */
+    CU_ASSERT_EQUAL(pipit_resample_set_transform(r, NULL), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_update(r), PIPIT_OK);
+    CU_ASSERT_EQUAL(memcmp(pipit_image_data(pipit_node_get_output(r, 0)), src,
+                           W * H * 4),
+                    0);
+    /* a transform made upstream (translation by the image's mean along
+     * x), streamed: the same as the constant one with those values */
+    pipit_node_t *a = node_a(img);
+    pipit_node_t *m = pipit_node_new(&mean_of_class);
+    pipit_node_t *r2 = pipit_resample_new();
+    CU_ASSERT_FATAL(m != NULL && r2 != NULL);
+    CU_ASSERT_EQUAL(pipit_node_set(r2, "interpolator", "linear"), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input(m, 0, a, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input(r2, 0, a, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input(r2, 2, m, 0), PIPIT_OK);
+    float *got = malloc(W * H * 4);
+    CU_ASSERT_FATAL(got != NULL);
+    stream_rows(r2, 8, got);
+    const double *mp =
+        pipit_transform_parameters(pipit_node_get_output_transform(m, 0));
+    CU_ASSERT_EQUAL(pipit_transform_set_parameters(t, mp, 2), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set(r, "interpolator", "linear"), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_resample_set_transform(r, t), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_update(r), PIPIT_OK);
+    CU_ASSERT_EQUAL(memcmp(got, pipit_image_data(pipit_node_get_output(r, 0)),
+                           W * H * 4),
+                    0);
+    CU_ASSERT_EQUAL(pipit_node_runs(m), 1);
+    free(got);
+    pipit_node_unref(r2);
+    pipit_node_unref(m);
+    pipit_node_unref(a);
+    pipit_image_unref(field);
+    pipit_transform_unref(t);
+    pipit_node_unref(w);
+    pipit_node_unref(r);
+    pipit_image_unref(img);
+}
+
 static void
 test_wrong_kinds(void)
 {
@@ -637,6 +718,7 @@ const test_case_t test_graph_cases[] = {
     { "params_port", test_params_port },
     { "transform_and_table_outputs", test_transform_and_table_outputs },
     { "statistics_table", test_statistics_table },
+    { "resample_warp_transform_port", test_resample_warp_transform_port },
     { "wrong_kinds", test_wrong_kinds },
     { "two_threads_refused", test_two_threads_refused },
     { NULL, NULL },

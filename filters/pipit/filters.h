@@ -361,16 +361,19 @@ PIPIT_API pipit_node_t *pipit_recursive_gaussian_new(double sigma,
  * `size` / `spacing` / `origin` / `direction`, else (size 0) the
  * input's grid; settings `interpolator` (nearest, linear, bspline,
  * bspline-float), `order`, `default-value`, `type` (the output's pixel
- * type). The transform is the identity until
- * pipit_resample_set_transform. New reference.
+ * type). T comes on input 2, a transform port: a constant transform
+ * (pipit_node_set_input_transform, or pipit_resample_set_transform) or
+ * an upstream node's transform output (pipit_node_set_input); the
+ * identity when unconnected. New reference.
  */
 PIPIT_API pipit_node_t *pipit_resample_new(void);
 
 /**
- * Sets the transform of a resample node (a reference is taken, the old
- * one dropped; NULL: the identity). The node cannot see later changes to
- * the transform's parameters: call pipit_node_modified(n) after them.
- * PIPIT_EINVAL when n is NULL or not a resample node.
+ * Connects t as the constant transform of a resample node, input 2 (a
+ * reference is taken, the old one dropped; NULL: the identity): a thin
+ * wrapper of pipit_node_set_input_transform. Later changes to t's
+ * parameters re-run the node at its next update. PIPIT_EINVAL when n is
+ * NULL or not a resample node.
  */
 PIPIT_API pipit_status_t pipit_resample_set_transform(pipit_node_t *n,
                                                       pipit_transform_t *t);
@@ -457,8 +460,9 @@ PIPIT_API pipit_node_t *pipit_threshold_new(double lower, double upper,
 /**
  * warp (ITK WarpImageFilter): out(x) = in(x + d(x)), d the displacement
  * field on input 1 (dim f32 or f64 components, physical units), whose
- * grid the output takes; settings as resample's `interpolator`,
- * `order`, `default-value`, `type`. New reference.
+ * grid the output takes; with a transform T on input 2 (a transform
+ * port), out(x) = in(T(x + d(x))). Settings as resample's
+ * `interpolator`, `order`, `default-value`, `type`. New reference.
  */
 PIPIT_API pipit_node_t *pipit_warp_new(void);
 
