@@ -215,6 +215,12 @@ worker_main(void *arg)
         failure_t *f = &pool.failures[id];
         f->index = SIZE_MAX;
         run_pieces(pool.job, id, f);
+        /* A piece forked on this worker and we are the child's only
+         * thread: the loop's caller is in the parent, so there is nothing
+         * here to return to, and waiting for the next loop would leave a
+         * process that never ends. */
+        if (atomic_load(&pool.reforked))
+            _exit(PIPIT_FORKED_WORKER_EXIT);
         atomic_fetch_add_explicit(&pool.checked_in, 1, memory_order_release);
     }
     return NULL;

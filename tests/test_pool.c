@@ -402,14 +402,21 @@ test_exit_inside_loop(void)
 
 static atomic_int forks;
 
-/* Forks once, from the calling thread (worker 0): the child returns to
- * a loop whose other pieces belong to workers it does not have. */
+/* Forks once, from the calling thread (worker 0) in its first piece: the
+ * child returns to a loop whose other pieces belong to workers it does
+ * not have. */
 static pipit_status_t
 fork_in_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
 {
     (void)hi, (void)acc;
     pid_t *child = ctx;
-    if (worker == 0 && lo >= 100 && atomic_fetch_add(&forks, 1) == 0) {
+    /* The other workers wait for the fork, so that pieces are still out
+     * with them when it happens, however the threads are scheduled (else
+     * a descheduled caller could fork after the loop was all done, and
+     * the child rightly finish it). */
+    while (worker != 0 && atomic_load(&forks) == 0)
+        sched_yield();
+    if (worker == 0 && atomic_fetch_add(&forks, 1) == 0) {
         pid_t pid = fork();
         if (pid == 0)
             alarm(20);
@@ -649,7 +656,46 @@ test_num_threads_warnings(void)
     ASSERT_OK(pipit_pool_set_threads(0));
 }
 
+static atomic_int worker_forks;
+
+/* Forks once, from a worker other than the calling thread. */
+static pipit_status_t
+fork_on_worker(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    (void)lo, (void)hi, (void)acc;
+    pid_t *child = ctx;
+    /* The calling thread waits for the fork, so a worker gets pieces. */
+    while (worker == 0 && atomic_load(&worker_forks) == 0)
+        sched_yield();
+    if (worker != 0 && atomic_fetch_add(&worker_forks, 1) == 0) {
+        pid_t pid = fork();
+        if (pid == 0)
+            alarm(20); /* a hang would end as SIGALRM, not the status */
+        else
+            *child = pid;
+    }
+    return PIPIT_OK;
+}
+
+/* A child forked on a pool worker has no caller to return to: it ends
+ * with PIPIT_FORKED_WORKER_EXIT instead of waiting for ever. */
+static void
+test_fork_on_worker(void)
+{
+    if (UNDER_TSAN)
+        return;
+    ASSERT_OK(pipit_pool_set_threads(3));
+    atomic_store(&worker_forks, 0);
+    pid_t child = 0;
+    fflush(NULL);
+    ASSERT_OK(pipit_parallel_for(1000, 1, fork_on_worker, &child));
+    CU_ASSERT_FATAL(child > 0);
+    CU_ASSERT_EQUAL(child_status(child), PIPIT_FORKED_WORKER_EXIT);
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
 const test_case_t test_pool_cases[] = {
+    { "fork on a pool worker", test_fork_on_worker },
     { "parallel sum bit-identical at 1,2,3,7,16 threads",
       test_parallel_sum_bit_identical },
     { "region histogram, any threads", test_region_histogram_any_threads },

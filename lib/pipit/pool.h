@@ -63,6 +63,17 @@ PIPIT_API void pipit_pool_release(void);
  */
 PIPIT_API pipit_status_t pipit_pool_set_threads(unsigned n);
 
+/**
+ * The exit status of a child forked inside a piece on a pool worker
+ * (not the calling thread) once that piece returns: the child's only
+ * thread is the worker, and the loop's caller stayed in the parent, so
+ * the child ends with _exit(PIPIT_FORKED_WORKER_EXIT) rather than wait
+ * for ever. (A child forked on the calling thread gets PIPIT_ESTATE from
+ * its loop and goes on.) A child that calls exec or _exit in the piece
+ * is not affected.
+ */
+#define PIPIT_FORKED_WORKER_EXIT 125
+
 /** True on a pool worker while it runs a piece (loops run inline there). */
 PIPIT_API bool pipit_pool_in_worker(void);
 
