@@ -59,4 +59,15 @@ pipit_status_t pipit__reduction_run(pipit_reduction_t *w, size_t n_pieces,
                                     pipit_merge_fn merge, void *merge_ctx,
                                     pipit_progress_fn progress, void *user);
 
+/* A range loop's pieces of grain indices, as piece functions: what
+ * pipit_parallel_reduce and pipit_reduction_run both run. */
+typedef struct pipit__range {
+    size_t n, grain;
+    pipit_range_fn fn;
+    void *ctx;
+} pipit__range_t;
+
+pipit_status_t pipit__range_piece(void *arg, size_t index, unsigned worker,
+                                  void *acc);
+
 #endif

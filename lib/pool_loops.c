@@ -7,16 +7,10 @@
 
 #define DEFAULT_PIECE_BYTES (64 * 1024)
 
-typedef struct {
-    size_t n, grain;
-    pipit_range_fn fn;
-    void *ctx;
-} range_ctx_t;
-
-static pipit_status_t
-range_piece(void *arg, size_t index, unsigned worker, void *acc)
+pipit_status_t
+pipit__range_piece(void *arg, size_t index, unsigned worker, void *acc)
 {
-    const range_ctx_t *c = arg;
+    const pipit__range_t *c = arg;
     size_t lo = index * c->grain;
     size_t hi = c->n - lo < c->grain ? c->n : lo + c->grain;
     return c->fn(c->ctx, lo, hi, worker, acc);
@@ -34,15 +28,15 @@ pipit_parallel_reduce(size_t n, size_t grain, size_t acc_size,
         return PIPIT_OK;
     if (grain == 0)
         grain = n / 256 > 0 ? n / 256 : 1;
-    range_ctx_t c = { .n = n, .grain = grain, .fn = fn, .ctx = ctx };
+    pipit__range_t c = { .n = n, .grain = grain, .fn = fn, .ctx = ctx };
     size_t n_pieces = n / grain + (n % grain != 0);
     if (acc_size == 0)
-        return pipit__reduction_run(NULL, n_pieces, range_piece, &c, NULL,
-                                    NULL, NULL, NULL);
+        return pipit__reduction_run(NULL, n_pieces, pipit__range_piece, &c,
+                                    NULL, NULL, NULL, NULL);
     pipit_reduction_t w;
     pipit__reduction_init(&w, acc_size, PIPIT__CHUNK_PER_PIECE);
-    pipit_status_t st = pipit__reduction_run(&w, n_pieces, range_piece, &c,
-                                             merge, ctx, NULL, NULL);
+    pipit_status_t st = pipit__reduction_run(&w, n_pieces, pipit__range_piece,
+                                             &c, merge, ctx, NULL, NULL);
     pipit__reduction_fini(&w);
     return st;
 }

@@ -227,20 +227,6 @@ pipit_reduction_chunks(const pipit_reduction_t *w, size_t n, size_t grain)
     return pipit__reduction_chunks(w, pieces_of(n, &grain));
 }
 
-typedef struct {
-    size_t n, grain;
-    pipit_range_fn fn;
-    void *ctx;
-} range_job_t;
-
-static pipit_status_t
-range_piece(void *arg, size_t index, unsigned worker, void *acc)
-{
-    const range_job_t *r = arg;
-    size_t lo = index * r->grain;
-    size_t hi = r->n - lo < r->grain ? r->n : lo + r->grain;
-    return r->fn(r->ctx, lo, hi, worker, acc);
-}
 
 pipit_status_t
 pipit_reduction_run(pipit_reduction_t *w, size_t n, size_t grain,
@@ -249,8 +235,8 @@ pipit_reduction_run(pipit_reduction_t *w, size_t n, size_t grain,
     PIPIT_CHECK_ARG(w != NULL && fn != NULL && merge != NULL);
     if (n == 0)
         return PIPIT_OK;
-    range_job_t r = { .n = n, .grain = grain, .fn = fn, .ctx = ctx };
+    pipit__range_t r = { .n = n, .grain = grain, .fn = fn, .ctx = ctx };
     size_t pieces = pieces_of(n, &r.grain);
-    return pipit__reduction_run(w, pieces, range_piece, &r, merge, ctx, NULL,
+    return pipit__reduction_run(w, pieces, pipit__range_piece, &r, merge, ctx, NULL,
                                 NULL);
 }
