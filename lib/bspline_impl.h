@@ -43,6 +43,18 @@ pipit__floor_index(double x)
     return i - (x < (double)i);
 }
 
+/* Sample k of an axis of n samples, folded back by the mirror boundary
+ * (the boundary of the prefilter, so coefficients and values agree). */
+static inline ptrdiff_t
+pipit__bspline_mirror(ptrdiff_t k, ptrdiff_t n)
+{
+    if (n == 1)
+        return 0;
+    ptrdiff_t period = 2 * (n - 1);
+    k = (k < 0 ? -k : k) % period;
+    return k < n ? k : period - k;
+}
+
 /**
  * First sample of the support of c for order n, and the offset t of c
  * from its nearest sample: t in [0, 1) for odd n (from floor(c)), in

@@ -28,16 +28,6 @@
 #define PIPIT__UNROLL
 #endif
 
-/* Sample k of an axis of n samples, folded back by the mirror boundary. */
-static inline ptrdiff_t
-mirror(ptrdiff_t k, ptrdiff_t n)
-{
-    if (n == 1)
-        return 0;
-    ptrdiff_t period = 2 * (n - 1);
-    k = (k < 0 ? -k : k) % period;
-    return k < n ? k : period - k;
-}
 
 /*
  * Weights, derivative weights (when dw) and byte offsets along axis d;
@@ -58,7 +48,7 @@ axis_support(const pipit_interpolator_t *ip, unsigned d, double c,
         return s;
     }
     for (unsigned j = 0; j <= order; j++)
-        off[j] = mirror(s + (ptrdiff_t)j, n) * stride;
+        off[j] = pipit__bspline_mirror(s + (ptrdiff_t)j, n) * stride;
     return -1;
 }
 

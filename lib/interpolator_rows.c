@@ -378,25 +378,10 @@ pick_f32_row(const pipit_interpolator_t *ip)
  * with s = floor(u) - 1. Voxels whose 4 x 4 x 4 support lies inside
  * the coefficients (1 <= u < n - 2 on every axis) skip the mirror.
  */
-static inline ptrdiff_t
-mirror(ptrdiff_t k, ptrdiff_t n)
-{
-    if (n == 1)
-        return 0;
-    ptrdiff_t period = 2 * (n - 1);
-    k = (k < 0 ? -k : k) % period;
-    return k < n ? k : period - k;
-}
 
-static inline void
-cubic_weights(double t, double *w)
-{
-    double u = 1.0 - t, t2 = t * t, u2 = u * u;
-    w[0] = u2 * u / 6.0;
-    w[1] = 2.0 / 3.0 - t2 + 0.5 * t2 * t;
-    w[2] = 2.0 / 3.0 - u2 + 0.5 * u2 * u;
-    w[3] = t2 * t / 6.0;
-}
+
+/* The cubic weights of the library's B-spline (no derivatives). */
+#define CUBIC_WEIGHTS(t, w) pipit__bspline_weights(3, (t), (w), NULL)
 
 #define CUBIC_KERNELS(V, ATTR, MADD)                                       \
     /* Near the border: indices folded by the mirror. */                  \
@@ -409,9 +394,10 @@ cubic_weights(double t, double *w)
         for (unsigned d = 0; d < 3; d++) {                                 \
             double u = MADD(step[d], (double)x, base[d]) - s->start[d];    \
             double f = floor(u);                                           \
-            cubic_weights(u - f, w[d]);                                    \
+            CUBIC_WEIGHTS(u - f, w[d]);                                    \
             for (ptrdiff_t j = 0; j < 4; j++)                              \
-                o[d][j] = mirror((ptrdiff_t)f - 1 + j, s->n[d]) *          \
+                o[d][j] = pipit__bspline_mirror((ptrdiff_t)f - 1 + j,     \
+                                                s->n[d]) *                 \
                           (d == 0 ? 1 : d == 1 ? s->sy : s->sz);           \
         }                                                                  \
         double v = 0.0;                                                    \
@@ -464,7 +450,7 @@ cubic_inner_plain(const cubic_src_t *s, const double *base,
         for (unsigned d = 0; d < 3; d++) {
             double u = PLAIN_MADD(step[d], (double)x, base[d]) - s->start[d];
             ptrdiff_t i = (ptrdiff_t)u; /* u >= 1 here */
-            cubic_weights(u - (double)i, w[d]);
+            CUBIC_WEIGHTS(u - (double)i, w[d]);
             p += (i - 1) * (d == 0 ? 1 : d == 1 ? s->sy : s->sz);
         }
         double v = 0.0;
@@ -497,7 +483,7 @@ cubic_inner_avx2(const cubic_src_t *s, const double *base,
         for (unsigned d = 0; d < 3; d++) {
             double u = FUSED_MADD(step[d], (double)x, base[d]) - s->start[d];
             ptrdiff_t i = (ptrdiff_t)u; /* u >= 1 here */
-            cubic_weights(u - (double)i, w[d]);
+            CUBIC_WEIGHTS(u - (double)i, w[d]);
             p += (i - 1) * (d == 0 ? 1 : d == 1 ? sy : sz);
         }
         const __m256d w1 = _mm256_loadu_pd(w[1]);
