@@ -651,6 +651,19 @@ pipit__image_allocate(pipit_image_t *img, const pipit_region_t *r, bool zero)
             memset(img->data, 0, bytes);
         return PIPIT_OK;
     }
+    /* A streamed node's next piece is another region of about the same
+     * size: an exclusive buffer that holds it (and is not more than
+     * twice too big) is laid out again instead of freed and faulted in
+     * anew for every piece. */
+    if (img->buffer != NULL && pipit_buffer_is_exclusive(img->buffer) &&
+        pipit_buffer_data(img->buffer) == img->data &&
+        pipit_buffer_size(img->buffer) >= bytes &&
+        pipit_buffer_size(img->buffer) / 2 <= bytes) {
+        set_layout(img, r);
+        if (zero)
+            memset(img->data, 0, bytes);
+        return PIPIT_OK;
+    }
     /* Drop the old pixels first so a streamed pipeline never holds two
      * pieces of the same output at once. */
     pipit__image_release(img);
