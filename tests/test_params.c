@@ -611,22 +611,6 @@ test_many_keys(void)
 
 /* ---- out of memory ---------------------------------------------------- */
 
-/* Counts the allocations of fn, then fails each in turn: ENOMEM, nothing
- * leaked (valgrind / ASan), and success once none fails. */
-static void
-fail_each_allocation(pipit_status_t (*fn)(void *), void *arg)
-{
-    pipit__alloc_fail_at(0);
-    ASSERT_OK(fn(arg));
-    size_t n = pipit__alloc_fail_at(0);
-    CU_ASSERT_TRUE(n > 0);
-    for (size_t k = 1; k <= n; k++) {
-        pipit__alloc_fail_at(k);
-        pipit_status_t st = fn(arg);
-        pipit__alloc_fail_at(0);
-        ASSERT_FAILS_WITH(st, PIPIT_ENOMEM, "out of memory");
-    }
-}
 
 static const char oom_text[] =
     "// comment\n(A 1 2 3)\n(B \"two words\")\n(C true)\n(D 4)\n(E 5)\n"

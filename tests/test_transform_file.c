@@ -949,20 +949,6 @@ oom_write(void *arg)
     return pipit_tp_write(arg, &s, pipit_tp_n_links(arg), paths);
 }
 
-static void
-fail_each_allocation(pipit_status_t (*fn)(void *), void *arg)
-{
-    pipit__alloc_fail_at(0);
-    ASSERT_OK(fn(arg));
-    size_t n = pipit__alloc_fail_at(0);
-    CU_ASSERT_TRUE(n > 0);
-    for (size_t k = 1; k <= n; k++) {
-        pipit__alloc_fail_at(k);
-        pipit_status_t st = fn(arg);
-        pipit__alloc_fail_at(0);
-        ASSERT_FAILS_WITH(st, PIPIT_ENOMEM, "out of memory");
-    }
-}
 
 static void
 test_out_of_memory(void)

@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "error_impl.h" /* the allocation-failure hook */
+
 const unsigned test_thread_counts[4] = { 1, 2, 3, 7 };
 
 static char tmpdir[256];
@@ -64,4 +66,19 @@ test_report_failure(const char *expr, pipit_status_t st, const char *file,
 {
     fprintf(stderr, "\n%s:%d: %s -> %s: %s\n", file, line, expr,
             pipit_status_name(st), pipit_error_message());
+}
+
+void
+fail_each_allocation(pipit_status_t (*fn)(void *), void *arg)
+{
+    pipit__alloc_fail_at(0);
+    ASSERT_OK(fn(arg));
+    size_t n = pipit__alloc_fail_at(0);
+    CU_ASSERT_TRUE(n > 0);
+    for (size_t k = 1; k <= n; k++) {
+        pipit__alloc_fail_at(k);
+        pipit_status_t st = fn(arg);
+        pipit__alloc_fail_at(0);
+        ASSERT_FAILS_WITH(st, PIPIT_ENOMEM, "out of memory");
+    }
 }

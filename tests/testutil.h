@@ -45,4 +45,11 @@ void test_report_failure(const char *expr, pipit_status_t st,
 /** The thread counts data-driven tests sweep. */
 extern const unsigned test_thread_counts[4];
 
+/**
+ * Counts the allocations of fn, then fails each in turn: ENOMEM with an
+ * "out of memory" message, nothing leaked (valgrind / ASan), and success
+ * once none fails.
+ */
+void fail_each_allocation(pipit_status_t (*fn)(void *), void *arg);
+
 #endif
