@@ -44,6 +44,7 @@ struct pipit_params {
     size_t *slots;
     size_t n_slots;
     uint64_t mtime; /* global clock at the last change (ports) */
+    char *source;   /* file or name it was parsed from; NULL: made by code */
 };
 
 /* Characters elastix refuses in keys and in values. */
@@ -198,6 +199,7 @@ pipit_params_unref(pipit_params_t *p)
         pipit__free(p->entries[i]);
     pipit__free(p->entries);
     pipit__free(p->slots);
+    pipit__free(p->source);
     pipit__free(p);
 }
 
@@ -222,10 +224,18 @@ pipit_params_dup(const pipit_params_t *p)
             e->values[k] = (char *)e + (src->values[k] - (const char *)src);
         append(d, e);
     }
+    if (p->source != NULL && (d->source = pipit__strdup(p->source)) == NULL)
+        goto fail;
     return d;
 fail:
     pipit_params_unref(d);
     return NULL;
+}
+
+const char *
+pipit_params_source(const pipit_params_t *p)
+{
+    return p != NULL ? p->source : NULL;
 }
 
 size_t
@@ -629,6 +639,10 @@ pipit_params_parse(const char *text, size_t len, const char *name,
         if (b < e && (st = parse_line(p, b, e, name, line)) != PIPIT_OK)
             goto done;
         pos = eol < stop ? eol + 1 : stop;
+    }
+    if ((p->source = pipit__strdup(name)) == NULL) {
+        st = PIPIT_ENOMEM;
+        goto done;
     }
     *out = p;
     p = NULL;

@@ -53,6 +53,13 @@ PIPIT_API pipit_status_t pipit_params_write(const pipit_params_t *p,
                                             const char *path);
 
 /** Number of keys, and key i in order (borrowed). */
+/**
+ * The name the map was parsed from (pipit_params_parse's name, or the
+ * file pipit_params_read read), borrowed; NULL for a map made by code.
+ * Kept by pipit_params_dup. For messages that name a file.
+ */
+PIPIT_API const char *pipit_params_source(const pipit_params_t *p);
+
 PIPIT_API size_t pipit_params_count(const pipit_params_t *p);
 PIPIT_API const char *pipit_params_key(const pipit_params_t *p, size_t i);
 
