@@ -5,3 +5,9 @@ pipitinclude_HEADERS += registration/pipit/pipit.h \
 libpipit_internal_la_SOURCES += \
 	registration/transform_file.c \
 	registration/transform_file_write.c
+libpipit_internal_la_SOURCES += \
+	registration/reg_impl.h \
+	registration/keys.c \
+	registration/mask.c \
+	registration/rng.c \
+	registration/samples.c

@@ -41,7 +41,7 @@ uint64_t pipit__reg_rng_next(reg_rng_t *g);
 double pipit__reg_rng_uniform(reg_rng_t *g);
 /** Uniform integer in [0, n), n > 0, without modulo bias. */
 uint64_t pipit__reg_rng_below(reg_rng_t *g, uint64_t n);
-/** Standard normal (Box-Muller, both values used in turn). */
+/** Standard normal (Box-Muller, one value per two uniforms). */
 double pipit__reg_rng_normal(reg_rng_t *g);
 
 /* ---- One parameter map -----------------------------------------------
@@ -56,6 +56,9 @@ typedef struct reg_map {
     unsigned index;     /* which map of the chain: <p> in IterationInfo.<p> */
     unsigned dim;       /* the images' dimension */
     unsigned n_levels;  /* NumberOfResolutions (0 read as 1) */
+    /* Where warnings go (elastix.log); NULL: the library's log. */
+    void (*log)(const char *line, void *user);
+    void *log_user;
 } reg_map_t;
 
 pipit_status_t pipit__reg_get_double(const reg_map_t *m, const char *key,
