@@ -8,13 +8,14 @@
 #include <stdarg.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "error_impl.h"
 #include "params_impl.h"
 #include "reg_impl.h"
 
-static const char *
-map_file(const reg_map_t *m)
+const char *
+pipit__reg_map_file(const reg_map_t *m)
 {
     const char *f = pipit_params_source(m->params);
     return f != NULL ? f : m->file != NULL ? m->file : "parameter map";
@@ -28,9 +29,9 @@ located(const reg_map_t *m, const char *key, pipit_status_t st)
         return st;
     size_t line = pipit__params_line(m->params, key);
     if (line > 0)
-        pipit__error_prefix("%s:%zu", map_file(m), line);
+        pipit__error_prefix("%s:%zu", pipit__reg_map_file(m), line);
     else
-        pipit__error_prefix("%s", map_file(m));
+        pipit__error_prefix("%s", pipit__reg_map_file(m));
     return st;
 }
 
@@ -103,9 +104,9 @@ pipit__reg_key_error(const reg_map_t *m, const char *key, size_t index,
     if (line > 0)
         snprintf(where, sizeof where, ":%zu", line);
     if (v != NULL)
-        return pipit__error(st, "%s%s: %s value '%.100s': %s", map_file(m),
+        return pipit__error(st, "%s%s: %s value '%.100s': %s", pipit__reg_map_file(m),
                             where, key, v, why);
-    return pipit__error(st, "%s: %s: %s", map_file(m), key, why);
+    return pipit__error(st, "%s: %s: %s", pipit__reg_map_file(m), key, why);
 }
 
 void
@@ -121,4 +122,19 @@ pipit__reg_warn(const reg_map_t *m, const char *fmt, ...)
         m->log(line, m->log_user);
     else
         pipit__log(PIPIT_LOG_WARNING, "%s", line + 9);
+}
+
+pipit_status_t
+pipit__reg_check_name(const reg_map_t *m, const char *key, const char *name,
+                      const char *const *names)
+{
+    for (size_t i = 0; names[i] != NULL; i++)
+        if (strcmp(names[i], name) == 0)
+            return PIPIT_OK;
+    char why[512] = "unknown component; supported:";
+    for (size_t i = 0; names[i] != NULL; i++) {
+        strncat(why, i > 0 ? ", " : " ", sizeof why - strlen(why) - 1);
+        strncat(why, names[i], sizeof why - strlen(why) - 1);
+    }
+    return pipit__reg_key_error(m, key, 0, PIPIT_EINVAL, why);
 }

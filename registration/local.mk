@@ -11,3 +11,16 @@ libpipit_internal_la_SOURCES += \
 	registration/mask.c \
 	registration/rng.c \
 	registration/samples.c
+pipitinclude_HEADERS += registration/pipit/registration.h
+libpipit_internal_la_SOURCES += \
+	registration/registration_impl.h \
+	registration/registration.c \
+	registration/check.c \
+	registration/transform_setup.c \
+	registration/linear_transform_impl.h \
+	registration/linear_transform.c \
+	registration/translation_transform.c \
+	registration/euler_transform.c \
+	registration/similarity_transform.c \
+	registration/affine_transform.c
+libpipit_internal_la_SOURCES += registration/tmp_pool_limit.c

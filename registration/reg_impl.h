@@ -75,6 +75,13 @@ pipit_status_t pipit__reg_get_bool(const reg_map_t *m, const char *key,
 pipit_status_t pipit__reg_get_string(const reg_map_t *m, const char *key,
                                      size_t index, const char *dflt,
                                      const char **out);
+/** The map's file name for messages. */
+const char *pipit__reg_map_file(const reg_map_t *m);
+/** An error naming file, line, key and value unless `name` is one of
+ * `names` (NULL-terminated), which the message lists. */
+pipit_status_t pipit__reg_check_name(const reg_map_t *m, const char *key,
+                                     const char *name,
+                                     const char *const *names);
 /** Number of values the key has (0 when absent). */
 size_t pipit__reg_count(const reg_map_t *m, const char *key);
 /** Records an error "FILE:LINE: key KEY value 'V': why" and returns st. */
@@ -255,6 +262,27 @@ typedef struct reg_transform_class {
     pipit_status_t (*create)(const reg_transform_setup_t *s,
                              pipit_transform_t **out, double **scales);
 } reg_transform_class_t;
+
+/* Shared by the transform components (transform_setup.c). */
+/** The centre of rotation (§7.8.1): CenterOfRotationPoint, else
+ * CenterOfRotation (an index), else the fixed image's centre (geometric,
+ * or of gravity with AutomaticTransformInitializationMethod
+ * "CenterOfGravity"); mapped through the initial transform when composed. */
+pipit_status_t pipit__reg_transform_center(const reg_transform_setup_t *s,
+                                           double *center);
+/** The starting translation: AutomaticTransformInitialization's (moving
+ * centre minus fixed centre, or origins), or 0. `methods` lists the
+ * methods the transform accepts, NULL-terminated. */
+pipit_status_t pipit__reg_transform_start(
+    const reg_transform_setup_t *s, const char *const *methods,
+    double *translation);
+/** Scales (§7.8.2): AutomaticScalesEstimation, else `Scales` (1 value:
+ * every entry whose default is not 1; P values: all), else defaults.
+ * *out is allocated (P values). */
+pipit_status_t pipit__reg_transform_scales(const reg_transform_setup_t *s,
+                                           const pipit_transform_t *t,
+                                           const double *defaults,
+                                           double **out);
 
 /* Pyramids and interpolators are lib/ and filters/ code selected by name;
  * their tables only map names. */

@@ -24,6 +24,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_pool_reduce.c \
 	tests/test_node.c \
 	tests/test_graph.c \
+	tests/test_registration.c \
 	tests/test_params.c \
 	tests/test_transform.c \
 	tests/test_transform_file.c \

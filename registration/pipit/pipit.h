@@ -18,5 +18,6 @@
 #include <pipit/io.h>
 #include <pipit/filters.h>
 #include <pipit/transform_file.h>
+#include <pipit/registration.h>
 
 #endif

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The registration node against known answers: the ITK brain pairs whose
+ * truth ../shared/data/README.md derives (an exact integer shift; a fitted
+ * rotation), a 3-D affine case built here with a known transform,
+ * anisotropic spacing and a non-zero origin; determinism across thread
+ * counts and repeated runs; the pipeline's re-run rules; cancel; errors.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pipit/pipit.h>
+
+#include "testutil.h"
+
+static pipit_params_list_t *
+maps_from_files(const char *const *names, size_t n)
+{
+    pipit_params_list_t *l = pipit_params_list_new();
+    for (size_t i = 0; i < n; i++) {
+        pipit_params_t *p = NULL;
+        ASSERT_OK(pipit_params_read(test_data(names[i]), &p));
+        ASSERT_OK(pipit_params_list_append(l, p));
+        pipit_params_unref(p);
+    }
+    return l;
+}
+
+static pipit_params_list_t *
+maps_from_text(const char *text)
+{
+    pipit_params_t *p = NULL;
+    ASSERT_OK(pipit_params_parse(text, strlen(text), "test.txt", &p));
+    pipit_params_list_t *l = pipit_params_list_new();
+    ASSERT_OK(pipit_params_list_append(l, p));
+    pipit_params_unref(p);
+    return l;
+}
+
+static pipit_image_t *
+read_image(const char *name)
+{
+    pipit_image_t *img = NULL;
+    ASSERT_OK(pipit_image_read(test_data(name), &img));
+    return img;
+}
+
+static pipit_node_t *
+registration(pipit_image_t *fixed, pipit_image_t *moving,
+             pipit_params_list_t *maps)
+{
+    pipit_node_t *r = pipit_registration_new();
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    ASSERT_OK(pipit_node_set_input_image(r, PIPIT_REGISTRATION_FIXED, fixed));
+    ASSERT_OK(pipit_node_set_input_image(r, PIPIT_REGISTRATION_MOVING,
+                                         moving));
+    ASSERT_OK(pipit_node_set_input_params(r, PIPIT_REGISTRATION_PARAMS,
+                                          maps));
+    return r;
+}
+
+static const double *
+final_parameters(pipit_node_t *r, size_t *n)
+{
+    pipit_transform_t *t =
+        pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    if (pipit_transform_is_chain(t))
+        t = pipit_transform_chain_current(t);
+    *n = pipit_transform_n_parameters(t);
+    return pipit_transform_parameters(t);
+}
+
+/* BrainProtonDensity Border20 against its exact (13, 17) shift. */
+static void
+test_translation_brain(void)
+{
+    static const char *const files[] = { "registration/params_translation.txt" };
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    pipit_params_list_t *l = maps_from_files(files, 1);
+    pipit_node_t *r = registration(f, m, l);
+    ASSERT_OK(pipit_node_update(r));
+    size_t n;
+    const double *p = final_parameters(r, &n);
+    CU_ASSERT_EQUAL(n, 2);
+    printf("\n    translation: (%.4f, %.4f), truth (13, 17)\n", p[0], p[1]);
+    CU_ASSERT(fabs(p[0] - 13.0) < 0.05);
+    CU_ASSERT(fabs(p[1] - 17.0) < 0.05);
+    /* The result image is the moving image on the fixed grid. */
+    pipit_image_t *res = pipit_node_get_output(r, PIPIT_REGISTRATION_RESULT);
+    CU_ASSERT_EQUAL(pipit_image_pixel_type(res), PIPIT_U8);
+    CU_ASSERT(pipit_image_same_grid(res, f, 1e-9));
+    double err = 0;
+    size_t cnt = 0;
+    const size_t *sz = pipit_image_size(f);
+    for (size_t y = 30; y + 30 < sz[1]; y++)
+        for (size_t x = 30; x + 30 < sz[0]; x++) {
+            size_t i[2] = { x, y };
+            double a = pipit_image_get_value(res, i, 0);
+            double b = pipit_image_get_value(f, i, 0);
+            err += fabs(a - b);
+            cnt++;
+        }
+    printf("    result vs fixed: mean |difference| %.3f grey levels\n",
+           err / (double)cnt);
+    CU_ASSERT(err / (double)cnt < 2.0);
+    pipit_node_unref(r);
+    pipit_params_list_unref(l);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
+/* T1 against the PD image rotated by the fitted 9.998 degrees about
+ * (110, 128) and shifted by (13.096, 15.926): Mattes MI. */
+static void
+test_rigid_mi_brain(void)
+{
+    static const char *const files[] = { "registration/params_rigid_mi.txt" };
+    pipit_image_t *f = read_image("registration/BrainT1SliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceR10X13Y17.png");
+    pipit_params_list_t *l = maps_from_files(files, 1);
+    pipit_node_t *r = registration(f, m, l);
+    ASSERT_OK(pipit_node_update(r));
+    size_t n;
+    const double *p = final_parameters(r, &n);
+    CU_ASSERT_EQUAL_FATAL(n, 3);
+    pipit_transform_t *t =
+        pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM);
+    const double *c = pipit_transform_center(t);
+    CU_ASSERT(fabs(c[0] - 110.0) < 1e-9 && fabs(c[1] - 128.0) < 1e-9);
+    double deg = p[0] * 180.0 / M_PI;
+    printf("\n    rigid: %.4f deg, t (%.4f, %.4f); truth 9.998, (13.096, "
+           "15.926)\n",
+           deg, p[1], p[2]);
+    CU_ASSERT(fabs(deg - 9.998) < 0.1);
+    CU_ASSERT(fabs(p[1] - 13.096) < 0.15);
+    CU_ASSERT(fabs(p[2] - 15.926) < 0.15);
+    pipit_node_unref(r);
+    pipit_params_list_unref(l);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
+/* A smooth 3-D volume: a few Gaussian blobs of different widths. */
+static pipit_image_t *
+blobs_volume(const size_t *size, const double *spacing, const double *origin)
+{
+    pipit_image_t *img = pipit_image_new(3, size, PIPIT_F32, 1);
+    ASSERT_OK(pipit_image_set_spacing(img, spacing));
+    ASSERT_OK(pipit_image_set_origin(img, origin));
+    static const double blobs[][5] = {
+        /* centre as fractions of the extent, sigma (mm), weight */
+        { 0.35, 0.40, 0.45, 6.0, 100.0 }, { 0.65, 0.55, 0.40, 4.5, 80.0 },
+        { 0.50, 0.30, 0.65, 5.0, 60.0 },  { 0.40, 0.70, 0.60, 3.5, 90.0 },
+        { 0.60, 0.45, 0.70, 7.0, 50.0 },
+    };
+    float *px = pipit_image_data_writable(img);
+    for (size_t z = 0; z < size[2]; z++)
+        for (size_t y = 0; y < size[1]; y++)
+            for (size_t x = 0; x < size[0]; x++) {
+                double q[3] = { x * spacing[0], y * spacing[1],
+                                z * spacing[2] };
+                double v = 10.0;
+                for (size_t b = 0; b < sizeof blobs / sizeof blobs[0]; b++) {
+                    double d2 = 0;
+                    for (int a = 0; a < 3; a++) {
+                        double c = blobs[b][a] * (size[a] - 1) * spacing[a];
+                        d2 += (q[a] - c) * (q[a] - c);
+                    }
+                    v += blobs[b][4] *
+                         exp(-d2 / (2 * blobs[b][3] * blobs[b][3]));
+                }
+                px[(z * size[1] + y) * size[0] + x] = (float)v;
+            }
+    return img;
+}
+
+static const char affine_3d_params[] =
+    "(Registration \"MultiResolutionRegistration\")\n"
+    "(FixedImagePyramid \"FixedSmoothingImagePyramid\")\n"
+    "(MovingImagePyramid \"MovingSmoothingImagePyramid\")\n"
+    "(Interpolator \"BSplineInterpolator\")\n"
+    "(Metric \"AdvancedMeanSquares\")\n"
+    "(Optimizer \"AdaptiveStochasticGradientDescent\")\n"
+    "(Transform \"AffineTransform\")\n"
+    "(ImageSampler \"RandomCoordinate\")\n"
+    "(NumberOfResolutions 2)\n"
+    "(AutomaticScalesEstimation \"true\")\n"
+    "(MaximumNumberOfIterations 250)\n"
+    "(NumberOfSpatialSamples 3000)\n"
+    "(NewSamplesEveryIteration \"true\")\n"
+    "(ResultImagePixelType \"float\")\n";
+
+/* A known affine map recovered within 0.2 voxel RMS over the image. */
+static void
+test_affine_3d(void)
+{
+    const size_t size[3] = { 40, 36, 30 };
+    const double spacing[3] = { 1.0, 1.2, 1.5 };
+    const double origin[3] = { -20.0, 5.0, 12.5 };
+    pipit_image_t *f = blobs_volume(size, spacing, origin);
+    double idx[3] = { 19.5, 17.5, 14.5 }, c[3];
+    pipit_image_index_to_point(f, idx, c);
+    pipit_transform_t *truth = pipit_affine_transform_new(3, c);
+    const double tp[12] = { 1.03, 0.04, -0.02, -0.03, 0.98, 0.05,
+                            0.02, -0.04, 1.02, 1.6, -1.2, 0.9 };
+    ASSERT_OK(pipit_transform_set_parameters(truth, tp, 12));
+    /* moving(T(x)) = fixed(x): the moving image is fixed resampled by T^-1 */
+    pipit_transform_t *inv = NULL;
+    ASSERT_OK(pipit_transform_inverse(truth, &inv));
+    pipit_node_t *rs = pipit_resample_new();
+    ASSERT_OK(pipit_node_set_input_image(rs, 0, f));
+    ASSERT_OK(pipit_resample_set_transform(rs, inv));
+    ASSERT_OK(pipit_node_set(rs, "interpolator", "bspline"));
+    ASSERT_OK(pipit_node_update(rs));
+    pipit_image_t *m = pipit_image_share(pipit_node_get_output(rs, 0));
+    pipit_node_unref(rs);
+
+    pipit_params_list_t *l = maps_from_text(affine_3d_params);
+    pipit_node_t *r = registration(f, m, l);
+    ASSERT_OK(pipit_node_update(r));
+    pipit_transform_t *t =
+        pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM);
+    double sum = 0, worst = 0;
+    size_t n = 0;
+    for (size_t z = 0; z < size[2]; z++)
+        for (size_t y = 0; y < size[1]; y++)
+            for (size_t x = 0; x < size[0]; x++) {
+                double i3[3] = { (double)x, (double)y, (double)z }, p[3],
+                       a[3], b[3];
+                pipit_image_index_to_point(f, i3, p);
+                pipit_transform_point(t, p, a);
+                pipit_transform_point(truth, p, b);
+                double e2 = 0;
+                for (int k = 0; k < 3; k++) {
+                    double e = (a[k] - b[k]) / spacing[k];
+                    e2 += e * e;
+                }
+                sum += e2;
+                if (e2 > worst)
+                    worst = e2;
+                n++;
+            }
+    double rms = sqrt(sum / (double)n);
+    printf("\n    3-D affine: RMS error %.4f voxel, max %.4f voxel\n", rms,
+           sqrt(worst));
+    CU_ASSERT(rms < 0.2);
+    pipit_node_unref(r);
+    pipit_params_list_unref(l);
+    pipit_transform_unref(truth);
+    pipit_transform_unref(inv);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
+/* The same inputs give the same bits at any thread count and again. */
+static void
+test_deterministic(void)
+{
+    static const char *const files[] = { "registration/params_translation.txt" };
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    pipit_params_list_t *l = maps_from_files(files, 1);
+    double first[2] = { 0 };
+    unsigned threads = pipit_pool_threads();
+    for (size_t k = 0; k < 4; k++) {
+        unsigned tc = k < 3 ? test_thread_counts[k] : 3;
+        ASSERT_OK(pipit_pool_set_threads(tc));
+        pipit_node_t *r = registration(f, m, l);
+        ASSERT_OK(pipit_node_update(r));
+        size_t n;
+        const double *p = final_parameters(r, &n);
+        if (k == 0)
+            memcpy(first, p, sizeof first);
+        else
+            CU_ASSERT(memcmp(first, p, sizeof first) == 0);
+        pipit_node_unref(r);
+    }
+    ASSERT_OK(pipit_pool_set_threads(threads));
+    pipit_params_list_unref(l);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
+static const char small_params[] =
+    "(Metric \"AdvancedMeanSquares\")\n"
+    "(Optimizer \"RegularStepGradientDescent\")\n"
+    "(Transform \"TranslationTransform\")\n"
+    "(ImageSampler \"Grid\")\n"
+    "(NumberOfResolutions 1)\n"
+    "(MaximumNumberOfIterations 30)\n"
+    "(MaximumStepLength 2)\n"
+    "(ResultImagePixelType \"float\")\n";
+
+static int
+cancel_at_5(const pipit_registration_iteration_t *it, void *user)
+{
+    size_t *count = user;
+    ++*count;
+    CU_ASSERT_PTR_NOT_NULL(it->row);
+    CU_ASSERT_PTR_NOT_NULL(it->header);
+    return it->iteration == 5;
+}
+
+static int
+count_rows(const pipit_registration_iteration_t *it, void *user)
+{
+    (void)it;
+    ++*(size_t *)user;
+    return 0;
+}
+
+/* Re-run rules, cancel, and the transform port feeding a resample node. */
+static void
+test_pipeline_rules(void)
+{
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    pipit_params_list_t *l = maps_from_text(small_params);
+    pipit_node_t *r = registration(f, m, l);
+    size_t rows = 0;
+    ASSERT_OK(pipit_registration_set_iteration_callback(r, count_rows, &rows));
+    /* a resample downstream takes the transform output */
+    pipit_node_t *rs = pipit_resample_new();
+    ASSERT_OK(pipit_node_set_input_image(rs, 0, m));
+    ASSERT_OK(pipit_node_set_input_image(rs, 1, f));
+    ASSERT_OK(pipit_node_set_input(rs, 2, r, PIPIT_REGISTRATION_TRANSFORM));
+    ASSERT_OK(pipit_node_update(rs));
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 1);
+    CU_ASSERT_EQUAL(rows, 30);
+    /* nothing changed: nothing runs */
+    ASSERT_OK(pipit_node_update(rs));
+    ASSERT_OK(pipit_node_update(r));
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 1);
+    /* the same value again changes nothing */
+    pipit_params_t *p = pipit_params_list_get(l, 0);
+    ASSERT_OK(pipit_params_set_string(p, "MaximumNumberOfIterations", "30"));
+    ASSERT_OK(pipit_node_update(rs));
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 1);
+    /* a new value re-runs it */
+    ASSERT_OK(pipit_params_set_string(p, "MaximumNumberOfIterations", "10"));
+    rows = 0;
+    ASSERT_OK(pipit_node_update(rs));
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 2);
+    CU_ASSERT_EQUAL(rows, 10);
+    /* cancel from the callback */
+    size_t count = 0;
+    ASSERT_OK(pipit_registration_set_iteration_callback(r, cancel_at_5,
+                                                        &count));
+    ASSERT_OK(pipit_params_set_string(p, "MaximumNumberOfIterations", "20"));
+    ASSERT_FAILS_WITH(pipit_node_update(r), PIPIT_ECANCELED, "cancel");
+    CU_ASSERT_EQUAL(count, 6);
+    pipit_node_unref(rs);
+    pipit_node_unref(r);
+    pipit_params_list_unref(l);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
+/* Two maps chain: the second starts from the first's result. */
+static void
+test_two_maps_chain(void)
+{
+    static const char *const files[] = { "registration/params_translation.txt",
+                                         "registration/params_rigid_mi.txt" };
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    pipit_params_list_t *l = maps_from_files(files, 2);
+    pipit_params_t *p0 = pipit_params_list_get(l, 0);
+    ASSERT_OK(pipit_params_set_string(p0, "MaximumNumberOfIterations", "100"));
+    pipit_params_t *p1 = pipit_params_list_get(l, 1);
+    ASSERT_OK(pipit_params_set_string(p1, "MaximumNumberOfIterations", "50"));
+    ASSERT_OK(pipit_params_set_string(p1, "NumberOfResolutions", "1"));
+    pipit_node_t *r = registration(f, m, l);
+    ASSERT_OK(pipit_node_update(r));
+    pipit_transform_t *t0 = pipit_registration_map_transform(r, 0);
+    pipit_transform_t *t1 = pipit_registration_map_transform(r, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t0);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t1);
+    CU_ASSERT_PTR_NULL(pipit_registration_map_transform(r, 2));
+    CU_ASSERT(pipit_transform_is_chain(t1));
+    CU_ASSERT_PTR_EQUAL(pipit_transform_chain_initial(t1), t0);
+    CU_ASSERT_PTR_EQUAL(
+        pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM), t1);
+    double x[2] = { 100, 120 }, y[2];
+    pipit_transform_point(t1, x, y);
+    CU_ASSERT(fabs(y[0] - 113) < 0.1 && fabs(y[1] - 137) < 0.1);
+    CU_ASSERT(isfinite(pipit_registration_final_metric(r, 1)));
+    pipit_node_unref(r);
+    pipit_params_list_unref(l);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
+static pipit_status_t
+check_text(const char *text, pipit_image_t *f, pipit_image_t *m)
+{
+    pipit_params_list_t *l = maps_from_text(text);
+    pipit_node_t *r = registration(f, m, l);
+    pipit_status_t st = pipit_registration_check(r);
+    pipit_node_unref(r);
+    pipit_params_list_unref(l);
+    return st;
+}
+
+/* Mistakes found before any iteration, named. */
+static void
+test_errors(void)
+{
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    char text[2048];
+    ASSERT_OK(check_text(small_params, f, m));
+    snprintf(text, sizeof text, "%s(Metric \"NoSuchMetric\")\n",
+             strstr(small_params, "(Optimizer"));
+    ASSERT_FAILS_WITH(check_text(text, f, m), PIPIT_EINVAL, "NoSuchMetric");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(),
+                                  "AdvancedMattesMutualInformation"));
+    snprintf(text, sizeof text, "%s(NumberOfResolutions \"abc\")\n",
+             "(Metric \"AdvancedMeanSquares\")\n"
+             "(Optimizer \"RegularStepGradientDescent\")\n"
+             "(Transform \"TranslationTransform\")\n"
+             "(ImageSampler \"Grid\")\n");
+    ASSERT_FAILS_WITH(check_text(text, f, m), PIPIT_EINVAL,
+                      "NumberOfResolutions");
+    CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(), "test.txt:5"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(), "abc"));
+    snprintf(text, sizeof text, "%s", strstr(small_params, "(Optimizer"));
+    ASSERT_FAILS_WITH(check_text(text, f, m), PIPIT_EINVAL, "Metric");
+    snprintf(text, sizeof text, "%s(FixedImageDimension 3)\n", small_params);
+    ASSERT_FAILS_WITH(check_text(text, f, m), PIPIT_EINVAL,
+                      "FixedImageDimension");
+    /* images of different dimension */
+    const size_t s3[3] = { 8, 8, 8 };
+    pipit_image_t *v = pipit_image_new(3, s3, PIPIT_F32, 1);
+    ASSERT_FAILS_WITH(check_text(small_params, f, v), PIPIT_EINVAL, "3-D");
+    pipit_image_unref(v);
+    /* a mask that covers no pixel */
+    const size_t *sz = pipit_image_size(f);
+    pipit_image_t *mask = pipit_image_new(2, sz, PIPIT_U8, 1);
+    memset(pipit_image_data_writable(mask), 0, sz[0] * sz[1]);
+    pipit_params_list_t *l = maps_from_text(small_params);
+    pipit_node_t *r = registration(f, m, l);
+    ASSERT_OK(pipit_node_set_input_image(r, PIPIT_REGISTRATION_FIXED_MASK,
+                                         mask));
+    ASSERT_FAILS_WITH(pipit_node_update(r), PIPIT_EINVAL, "covers no pixel");
+    pipit_node_unref(r);
+    pipit_params_list_unref(l);
+    pipit_image_unref(mask);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
+const test_case_t test_registration_cases[] = {
+    { "translation_brain", test_translation_brain },
+    { "rigid_mi_brain", test_rigid_mi_brain },
+    { "affine_3d", test_affine_3d },
+    { "deterministic", test_deterministic },
+    { "pipeline_rules", test_pipeline_rules },
+    { "two_maps_chain", test_two_maps_chain },
+    { "errors", test_errors },
+    { NULL, NULL },
+};
