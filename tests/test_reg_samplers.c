@@ -523,6 +523,143 @@ test_mask_covers_nothing(void)
     pipit_image_unref(img);
 }
 
+
+/* ---- RandomCoordinate ---------------------------------------------------- */
+
+static void
+test_random_coordinate(void)
+{
+    size_t size[2] = { 64, 48 };
+    pipit_image_t *img = make_image(2, size, true);
+    reg_samples_t a = { 0 }, b = { 0 }, c = { 0 };
+    const char *t = "(NumberOfSpatialSamples 20000)";
+    const reg_sampler_class_t *rc = &pipit__reg_sampler_random_coordinate;
+    draw_random(rc, t, 7, img, NULL, &a);
+    draw_random(rc, t, 7, img, NULL, &b);
+    draw_random(rc, t, 8, img, NULL, &c);
+    CU_ASSERT_EQUAL(a.n, 20000);
+    CU_ASSERT(same_samples(&a, &b));
+    CU_ASSERT(!same_samples(&a, &c));
+    double mean[2] = { 0, 0 }, lo[2] = { 1e9, 1e9 }, hi[2] = { -1e9, -1e9 };
+    size_t bad = 0, fractional = 0;
+    for (size_t k = 0; k < a.n; k++) {
+        double ci[2];
+        sample_index(img, &a, k, ci);
+        for (unsigned d = 0; d < 2; d++) {
+            mean[d] += ci[d] / (double)a.n;
+            lo[d] = ci[d] < lo[d] ? ci[d] : lo[d];
+            hi[d] = ci[d] > hi[d] ? ci[d] : hi[d];
+        }
+        fractional += fabs(ci[0] - floor(ci[0] + 0.5)) > 1e-3;
+        /* order 1 reproduces the linear x + 100 y between voxel centres */
+        bad += fabs(a.values[k] - (ci[0] + 100.0 * ci[1])) > 1e-6;
+    }
+    CU_ASSERT_EQUAL(bad, 0);
+    CU_ASSERT(fractional > a.n * 9 / 10);
+    /* the voxel-centre range [0, n - 1], uniform */
+    CU_ASSERT(lo[0] >= -1e-9 && hi[0] <= 63 + 1e-9);
+    CU_ASSERT(lo[1] >= -1e-9 && hi[1] <= 47 + 1e-9);
+    CU_ASSERT(lo[0] < 0.1 && hi[0] > 62.9 && lo[1] < 0.1 && hi[1] > 46.9);
+    CU_ASSERT(fabs(mean[0] - 31.5) < 0.6);
+    CU_ASSERT(fabs(mean[1] - 23.5) < 0.45);
+    pipit__reg_samples_free(&a);
+    pipit__reg_samples_free(&b);
+    pipit__reg_samples_free(&c);
+    pipit_image_unref(img);
+}
+
+static void
+test_random_coordinate_cubic_mask(void)
+{
+    size_t size[2] = { 30, 20 };
+    pipit_image_t *img = make_image(2, size, false);
+    reg_mask_t *m = make_mask(img, in_ring, NULL);
+    reg_samples_t a = { 0 };
+    draw_random(&pipit__reg_sampler_random_coordinate,
+                "(NumberOfSpatialSamples 2000)\n"
+                "(FixedImageBSplineInterpolationOrder 3)",
+                121212, img, m, &a);
+    CU_ASSERT_EQUAL(a.n, 2000);
+    /* inside the mask; the cubic value is the point path's value */
+    pipit_interpolator_t *ip = pipit_bspline_interpolator_new(img, 3,
+                                                             PIPIT_F64);
+    size_t outside = 0, bad = 0;
+    for (size_t k = 0; k < a.n; k++) {
+        outside += !pipit__reg_mask_inside(m, a.points + 2 * k);
+        double ci[2], v;
+        sample_index(img, &a, k, ci);
+        pipit_interpolator_evaluate(ip, ci, &v, NULL);
+        bad += fabs(v - a.values[k]) > 1e-9 * fabs(v) + 1e-9;
+    }
+    CU_ASSERT_EQUAL(outside, 0);
+    CU_ASSERT_EQUAL(bad, 0);
+    pipit_interpolator_unref(ip);
+    pipit__reg_samples_free(&a);
+    pipit__reg_mask_free(m);
+    pipit_image_unref(img);
+}
+
+static void
+test_random_coordinate_region(void)
+{
+    /* spacing 0.5 x 2: 10 mm x 20 mm is 20 x 10 index units */
+    size_t size[2] = { 64, 48 };
+    pipit_image_t *img = make_image(2, size, false);
+    reg_samples_t a = { 0 };
+    const char *t = "(NumberOfSpatialSamples 3000)\n"
+                    "(UseRandomSampleRegion \"true\")\n"
+                    "(SampleRegionSize 10 20)";
+    draw_random(&pipit__reg_sampler_random_coordinate, t, 9, img, NULL, &a);
+    double lo[2] = { 1e9, 1e9 }, hi[2] = { -1e9, -1e9 };
+    for (size_t k = 0; k < a.n; k++) {
+        double ci[2];
+        sample_index(img, &a, k, ci);
+        for (unsigned d = 0; d < 2; d++) {
+            lo[d] = ci[d] < lo[d] ? ci[d] : lo[d];
+            hi[d] = ci[d] > hi[d] ? ci[d] : hi[d];
+        }
+    }
+    CU_ASSERT(hi[0] - lo[0] <= 20 + 1e-9 && hi[0] - lo[0] > 19.5);
+    CU_ASSERT(hi[1] - lo[1] <= 10 + 1e-9 && hi[1] - lo[1] > 9.5);
+    CU_ASSERT(lo[0] >= 0 && hi[0] <= 63 && lo[1] >= 0 && hi[1] <= 47);
+    /* the default: min(extent_d, max extent / 3); extents 31.5, 94 mm:
+     * 31.33 mm both ways, i.e. 62.67 x 15.67 index units */
+    draw_random(&pipit__reg_sampler_random_coordinate,
+                "(UseRandomSampleRegion \"true\")", 9, img, NULL, &a);
+    lo[0] = lo[1] = 1e9;
+    hi[0] = hi[1] = -1e9;
+    for (size_t k = 0; k < a.n; k++) {
+        double ci[2];
+        sample_index(img, &a, k, ci);
+        for (unsigned d = 0; d < 2; d++) {
+            lo[d] = ci[d] < lo[d] ? ci[d] : lo[d];
+            hi[d] = ci[d] > hi[d] ? ci[d] : hi[d];
+        }
+    }
+    CU_ASSERT(hi[0] - lo[0] <= 94.0 / 3 / 0.5 + 1e-9);
+    CU_ASSERT(hi[0] - lo[0] > 94.0 / 3 / 0.5 - 0.5);
+    CU_ASSERT(hi[1] - lo[1] <= 94.0 / 3 / 2 + 1e-9);
+    CU_ASSERT(hi[1] - lo[1] > 94.0 / 3 / 2 - 0.5);
+    /* more than the image: an error naming the key */
+    pipit_params_t *p;
+    reg_map_t map = make_map("(UseRandomSampleRegion \"true\")\n"
+                             "(SampleRegionSize 10 200)", 2, &p);
+    reg_rng_t rng;
+    pipit__reg_rng_seed(&rng, 1);
+    reg_level_t L = make_level(img, NULL, &rng);
+    ASSERT_FAILS_WITH(run_sampler(&pipit__reg_sampler_random_coordinate,
+                                  &map, 0, &L, &a),
+                      PIPIT_EINVAL, "test.txt:2: SampleRegionSize value '200'");
+    pipit_params_unref(p);
+    map = make_map("(FixedImageBSplineInterpolationOrder 6)", 2, &p);
+    ASSERT_FAILS_WITH(run_sampler(&pipit__reg_sampler_random_coordinate,
+                                  &map, 0, &L, &a),
+                      PIPIT_EINVAL, "FixedImageBSplineInterpolationOrder");
+    pipit_params_unref(p);
+    pipit__reg_samples_free(&a);
+    pipit_image_unref(img);
+}
+
 /* ---- Threads ------------------------------------------------------------ */
 
 static bool
@@ -542,15 +679,16 @@ test_threads(void)
     reg_mask_t *m = make_mask(img, in_ball, NULL);
     const reg_sampler_class_t *cls[] = { &pipit__reg_sampler_full,
                                          &pipit__reg_sampler_grid,
-                                         &pipit__reg_sampler_random };
+                                         &pipit__reg_sampler_random,
+                                         &pipit__reg_sampler_random_coordinate };
     for (size_t c = 0; c < sizeof cls / sizeof cls[0]; c++)
         for (int masked = 0; masked < 2; masked++) {
             reg_samples_t a = { 0 }, b = { 0 };
             ASSERT_OK(pipit_pool_set_threads(1));
-            draw_random(cls[c], "(NumberOfSpatialSamples 4000)", 3, img,
+            draw_random(cls[c], "(NumberOfSpatialSamples 12000)", 3, img,
                         masked ? m : NULL, &a);
             ASSERT_OK(pipit_pool_set_threads(3));
-            draw_random(cls[c], "(NumberOfSpatialSamples 4000)", 3, img,
+            draw_random(cls[c], "(NumberOfSpatialSamples 12000)", 3, img,
                         masked ? m : NULL, &b);
             CU_ASSERT(a.n > 1000);
             CU_ASSERT(same_samples(&a, &b));
@@ -575,7 +713,8 @@ test_no_realloc(void)
     pipit__reg_rng_seed(&rng, 5);
     const reg_sampler_class_t *cls[] = { &pipit__reg_sampler_full,
                                          &pipit__reg_sampler_grid,
-                                         &pipit__reg_sampler_random };
+                                         &pipit__reg_sampler_random,
+                                         &pipit__reg_sampler_random_coordinate };
     for (size_t c = 0; c < sizeof cls / sizeof cls[0]; c++) {
         reg_level_t L = make_level(img, m, &rng);
         void *st = calloc(1, cls[c]->state_size + 1);
@@ -763,6 +902,9 @@ const test_case_t test_reg_samplers_cases[] = {
     { "random_mask", test_random_mask },
     { "random_errors", test_random_errors },
     { "mask_covers_nothing", test_mask_covers_nothing },
+    { "random_coordinate", test_random_coordinate },
+    { "random_coordinate_cubic_mask", test_random_coordinate_cubic_mask },
+    { "random_coordinate_region", test_random_coordinate_region },
     { "threads", test_threads },
     { "no_realloc", test_no_realloc },
     { "erode_box", test_erode_box },
