@@ -1,21 +1,37 @@
 # SPDX-License-Identifier: Apache-2.0
 pipitinclude_HEADERS += registration/pipit/pipit.h \
+	registration/pipit/registration.h \
 	registration/pipit/transform_file.h
 
+# TransformParameters files
 libpipit_internal_la_SOURCES += \
 	registration/transform_file.c \
 	registration/transform_file_write.c
+
+# The node and what it shares with its components
 libpipit_internal_la_SOURCES += \
 	registration/reg_impl.h \
-	registration/keys.c \
-	registration/mask.c \
-	registration/rng.c \
-	registration/samples.c
-pipitinclude_HEADERS += registration/pipit/registration.h
-libpipit_internal_la_SOURCES += \
 	registration/registration_impl.h \
 	registration/registration.c \
 	registration/check.c \
+	registration/components.c \
+	registration/keys.c \
+	registration/mask.c \
+	registration/mask_erode.c \
+	registration/rng.c \
+	registration/samples.c \
+	registration/tmp_pool_limit.c
+
+# Samplers
+libpipit_internal_la_SOURCES += \
+	registration/sampler_common.c \
+	registration/sampler_full.c \
+	registration/sampler_grid.c \
+	registration/sampler_random.c \
+	registration/sampler_random_coordinate.c
+
+# Transforms
+libpipit_internal_la_SOURCES += \
 	registration/transform_setup.c \
 	registration/linear_transform_impl.h \
 	registration/linear_transform.c \
@@ -23,4 +39,3 @@ libpipit_internal_la_SOURCES += \
 	registration/euler_transform.c \
 	registration/similarity_transform.c \
 	registration/affine_transform.c
-libpipit_internal_la_SOURCES += registration/tmp_pool_limit.c

@@ -111,6 +111,12 @@ pipit__reg_mask_new(const pipit_image_t *img, const char *what,
 }
 
 void
+pipit__reg_mask_measure(reg_mask_t *m)
+{
+    measure(m);
+}
+
+void
 pipit__reg_mask_free(reg_mask_t *m)
 {
     if (m == NULL)

@@ -118,6 +118,21 @@ pipit_status_t pipit__reg_mask_erode(const reg_mask_t *m,
                                      const double *radius, reg_mask_t **out);
 void pipit__reg_mask_free(reg_mask_t *m);
 bool pipit__reg_mask_inside(const reg_mask_t *m, const double *p);
+/** Recounts n_inside and the bounding box after the pixels changed. */
+void pipit__reg_mask_measure(reg_mask_t *m);
+/** The mask a level uses (mask_erode.c): ErodeMask (R, default true),
+ * overridden by ErodeFixedMask / ErodeMovingMask (R), read for `level`;
+ * when on, m eroded with radius f_d + 1 (fixed) or 2 f_d + 1 (moving) for
+ * the level's pyramid factors f (dim values), else m itself. Either way
+ * *out is a new reg_mask_t the caller frees with pipit__reg_mask_free;
+ * without erosion it shares m's pixels (the image is reference counted),
+ * so m may be freed first. An error naming the key when the eroded mask
+ * covers no pixel. */
+pipit_status_t pipit__reg_mask_for_level(const reg_mask_t *m,
+                                         const reg_map_t *map,
+                                         unsigned level,
+                                         const unsigned *factors,
+                                         bool moving, reg_mask_t **out);
 
 /* ---- Samples --------------------------------------------------------- */
 typedef struct reg_samples {
@@ -323,6 +338,36 @@ const reg_transform_class_t *pipit__reg_transform(const reg_map_t *m,
 const reg_pyramid_class_t *pipit__reg_pyramid(const reg_map_t *m,
                                               const char *key,
                                               const char *name);
+
+/* ---- Shared by the samplers (sampler_common.c) --------------------------
+ * Samples come from the fixed level image's buffered region cut to the
+ * fixed mask's bounding box as elastix crops it (§7.4): the box of the
+ * inside voxels widened by half a voxel of the mask (ITK 5's
+ * ImageMaskSpatialObject), its corners mapped to continuous indices of
+ * the level image, floor of the least and ceil of the greatest, both
+ * included. Indices are the image's (absolute) indices. */
+pipit_status_t pipit__reg_sampler_region(const reg_level_t *L,
+                                         pipit_region_t *out);
+
+/* What a lattice fill keeps between draws (zeroed by the sampler state). */
+typedef struct reg_lattice {
+    size_t *rows;      /* per-row counts, then offsets (mask only) */
+    size_t capacity;
+} reg_lattice_t;
+
+/** Every point first + k * step (k_d < count_d; dim values each) of the
+ * fixed level image that lies inside the fixed mask, x fastest, on the
+ * pool; out reuses its allocation. The points are
+ * pipit_image_index_to_point's. */
+pipit_status_t pipit__reg_sample_lattice(const reg_level_t *L,
+                                         const size_t *first,
+                                         const size_t *step,
+                                         const size_t *count,
+                                         reg_lattice_t *scratch,
+                                         reg_samples_t *out);
+void pipit__reg_lattice_free(reg_lattice_t *scratch);
+/** The fixed level value at integer index idx (no checks). */
+double pipit__reg_fixed_value(const pipit_image_t *img, const size_t *idx);
 
 /* ---- Shared by the metrics (metric_moving.c) --------------------------
  * The moving side of every metric, for one batch of samples on one

@@ -1,0 +1,198 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Mask erosion per resolution level (spec §7.3).
+ *
+ * elastix erodes a mask with ITK's ParabolicErodeImageFilter: per axis d
+ * in turn, along every line of that axis,
+ *
+ *     g(x) = min over y on the line of  f(y) + (x - y)^2 / (2 t_d),
+ *
+ * t_d = rho_d^2 / 2 + 1 in voxel units (rho = f + 1 fixed, 2 f + 1
+ * moving), and the result of every axis is stored back into the mask's
+ * own pixel type, unsigned char, before the next axis. For a binary mask
+ * this makes the erosion exact and simple:
+ *
+ *   - a voxel's own term is f(x) >= 1, an outside voxel y adds
+ *     (x - y)^2 / (2 t_d) < 1 exactly when |x - y|^2 < rho_d^2 + 2, and
+ *     the store truncates any value below 1 to 0 (and any value >= 1
+ *     stays non-zero); so one axis sets to 0 the voxels within
+ *     r_d = max { k : k^2 < 2 t_d } voxels of a 0 along that axis
+ *     (r_d = rho_d for a whole rho_d >= 1: rho^2 < rho^2 + 2 <= (rho+1)^2);
+ *   - a 0 is only ever made by a 0, so the axes compose: a voxel leaves
+ *     the mask iff some 0 voxel y has |x_d - y_d| <= r_d on every axis.
+ *
+ * The parabolic erosion of a binary mask is thus a box erosion of
+ * half-widths r_d, not an ellipse (the truncation between axes squares
+ * it). Lines hold only the image's voxels: the outside of the image is
+ * not "0", so a mask touching the image border is not eroded there.
+ *
+ * Each line takes two passes (distance to the nearest 0 before and after)
+ * marking voxels to clear with 2, so the original 0s stay recognisable,
+ * then one pass clears them: no scratch, lines spread over the pool.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error_impl.h"
+#include "reg_impl.h"
+
+typedef struct erode_job {
+    uint8_t *px;
+    size_t size[PIPIT_MAX_DIM], stride[PIPIT_MAX_DIM];
+    unsigned axis, dim;
+    size_t reach;
+} erode_job_t;
+
+static pipit_status_t
+erode_lines(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    (void)worker;
+    (void)acc;
+    const erode_job_t *j = ctx;
+    size_t n = j->size[j->axis], s = j->stride[j->axis], r = j->reach;
+    for (size_t line = lo; line < hi; line++) {
+        /* the line's first voxel: the other axes' coordinates from line */
+        size_t rest = line, off = 0;
+        for (unsigned a = 0; a < j->dim; a++) {
+            if (a == j->axis)
+                continue;
+            off += (rest % j->size[a]) * j->stride[a];
+            rest /= j->size[a];
+        }
+        uint8_t *p = j->px + off;
+        /* forward: voxels at most r after a 0 */
+        size_t last = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            uint8_t v = p[i * s];
+            if (v == 0)
+                last = i;
+            else if (last != SIZE_MAX && i - last <= r)
+                p[i * s] = 2;
+        }
+        /* backward: voxels at most r before a 0 */
+        last = SIZE_MAX;
+        for (size_t i = n; i-- > 0;) {
+            uint8_t v = p[i * s];
+            if (v == 0)
+                last = i;
+            else if (last != SIZE_MAX && last - i <= r)
+                p[i * s] = 2;
+        }
+        for (size_t i = 0; i < n; i++)
+            if (p[i * s] == 2)
+                p[i * s] = 0;
+    }
+    return PIPIT_OK;
+}
+
+/* r = max { k : k^2 < 2 t }, t = rho^2 / 2 + 1 (see above). */
+static size_t
+reach_of(double rho)
+{
+    double two_t = rho * rho + 2.0;
+    double k = floor(sqrt(two_t));
+    while (k > 0 && k * k >= two_t)
+        k -= 1.0;
+    while ((k + 1) * (k + 1) < two_t)
+        k += 1.0;
+    return (size_t)k;
+}
+
+/* A new mask sharing m's pixels and geometry. */
+static pipit_status_t
+share(const reg_mask_t *m, reg_mask_t **out)
+{
+    reg_mask_t *c = pipit__malloc(sizeof *c);
+    if (c == NULL)
+        return PIPIT_ENOMEM;
+    *c = *m;
+    c->image = pipit_image_ref(m->image);
+    *out = c;
+    return PIPIT_OK;
+}
+
+pipit_status_t
+pipit__reg_mask_erode(const reg_mask_t *m, const double *radius,
+                      reg_mask_t **out)
+{
+    *out = NULL;
+    for (unsigned a = 0; a < m->dim; a++)
+        if (!(radius[a] >= 0.0 && radius[a] < 1e6))
+            return pipit__error(PIPIT_EINVAL,
+                                "mask erosion: radius %g on axis %u",
+                                radius[a], a);
+    reg_mask_t *e = pipit__malloc(sizeof *e);
+    if (e == NULL)
+        return PIPIT_ENOMEM;
+    *e = *m;
+    e->image = pipit_image_dup(m->image);
+    uint8_t *px = e->image != NULL ? pipit_image_data_writable(e->image)
+                                   : NULL;
+    if (px == NULL) {
+        pipit_image_unref(e->image);
+        pipit__free(e);
+        return PIPIT_ENOMEM;
+    }
+    e->pixels = px;
+    erode_job_t j = { .px = px, .dim = m->dim };
+    size_t total = 1;
+    for (unsigned a = 0; a < m->dim; a++) {
+        j.size[a] = m->size[a];
+        j.stride[a] = m->stride[a];
+        total *= m->size[a];
+    }
+    for (unsigned a = 0; a < m->dim; a++) {
+        j.axis = a;
+        j.reach = reach_of(radius[a]);
+        size_t lines = total / j.size[a];
+        size_t grain = 65536 / j.size[a] + 1;
+        pipit_status_t st = pipit_parallel_for(lines, grain, erode_lines, &j);
+        if (st != PIPIT_OK) {
+            pipit__reg_mask_free(e);
+            return st;
+        }
+    }
+    pipit__reg_mask_measure(e);
+    if (e->n_inside == 0) {
+        pipit__reg_mask_free(e);
+        return pipit__error(PIPIT_EINVAL,
+                            "the mask eroded by %g %g %g voxels covers no "
+                            "pixel", radius[0], m->dim > 1 ? radius[1] : 0.0,
+                            m->dim > 2 ? radius[2] : 0.0);
+    }
+    *out = e;
+    return PIPIT_OK;
+}
+
+pipit_status_t
+pipit__reg_mask_for_level(const reg_mask_t *m, const reg_map_t *map,
+                          unsigned level, const unsigned *factors,
+                          bool moving, reg_mask_t **out)
+{
+    *out = NULL;
+    bool erode = true, own = true;
+    const char *key = moving ? "ErodeMovingMask" : "ErodeFixedMask";
+    pipit_status_t st = pipit__reg_get_bool(map, "ErodeMask", level, true,
+                                            &erode);
+    if (st == PIPIT_OK)
+        st = pipit__reg_get_bool(map, key, level, erode, &own);
+    if (st != PIPIT_OK)
+        return st;
+    if (!own)
+        return share(m, out);
+    double radius[PIPIT_MAX_DIM];
+    for (unsigned a = 0; a < m->dim; a++)
+        radius[a] = moving ? 2.0 * factors[a] + 1.0 : factors[a] + 1.0;
+    st = pipit__reg_mask_erode(m, radius, out);
+    if (st == PIPIT_EINVAL && *out == NULL) {
+        char why[160];
+        snprintf(why, sizeof why,
+                 "the %s mask eroded for resolution %u covers no pixel; "
+                 "set it \"false\" for a small mask",
+                 moving ? "moving" : "fixed", level);
+        const char *k = pipit__reg_count(map, key) > 0 ? key : "ErodeMask";
+        return pipit__reg_key_error(map, k, level, PIPIT_EINVAL, why);
+    }
+    return st;
+}
