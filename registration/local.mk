@@ -10,4 +10,7 @@ libpipit_internal_la_SOURCES += \
 	registration/keys.c \
 	registration/mask.c \
 	registration/rng.c \
-	registration/samples.c
+	registration/samples.c \
+	registration/metric_impl.h \
+	registration/metric_moving.c \
+	registration/metric_mean_squares.c
