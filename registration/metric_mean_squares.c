@@ -68,12 +68,12 @@ msd_begin_level(void *state, const reg_level_t *L)
         if (d > 1e-10)
             st->eta = 100.0 / (d * d);
     }
+    pipit_status_t rc = pipit__reg_metric_common_begin(&st->c, L, ACC_D, 1);
+    if (rc != PIPIT_OK)
+        return rc;
     pipit__free(st->total);
-    st->total = pipit__malloc((ACC_D + L->n_params) * sizeof(double));
-    if (st->total == NULL)
-        return PIPIT_ENOMEM;
-    return pipit__reg_metric_common_begin(
-        &st->c, L, (ACC_D + L->n_params) * sizeof(double));
+    st->total = pipit__malloc(st->c.acc_doubles * sizeof(double));
+    return st->total != NULL ? PIPIT_OK : PIPIT_ENOMEM;
 }
 
 static pipit_status_t
@@ -90,15 +90,9 @@ msd_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
         size_t i = b->sample[j];
         double diff = b->value[j] - s->values[i];
         sum += diff * diff;
-        if (r->deriv) {
-            size_t *idx;
-            double *val;
-            size_t nz = pipit__reg_moving_dmu(b, r->L, s->points + i * dim,
-                                              j, &idx, &val);
-            double *ad = a + ACC_D;
-            for (size_t k = 0; k < nz; k++)
-                ad[idx[k]] += diff * val[k];
-        }
+        if (r->deriv)
+            pipit__reg_dmu_add(b, r->L, s->points + i * dim,
+                               b->gradient + j * dim, diff, a + ACC_D);
     }
     a[ACC_SUM] += sum;
     a[ACC_N] += (double)nv;
@@ -111,7 +105,7 @@ msd_merge(void *ctx, const void *acc, size_t chunk)
     const msd_run_t *r = ctx;
     const double *a = acc;
     (void)chunk;
-    size_t n = r->deriv ? ACC_D + r->st->n_params : ACC_D;
+    size_t n = r->deriv ? r->st->c.acc_doubles : ACC_D;
     for (size_t k = 0; k < n; k++)
         r->total[k] += a[k];
     return PIPIT_OK;
@@ -122,11 +116,11 @@ msd_evaluate(void *state, const reg_level_t *L, const reg_samples_t *s,
              double *value, double *deriv, size_t *n_valid)
 {
     msd_t *st = state;
-    pipit_status_t rc = pipit__reg_metric_hold(&st->c, L);
+    pipit_status_t rc = pipit__reg_metric_hold(&st->c, L, s);
     if (rc != PIPIT_OK)
         return rc;
     double *tot = st->total;
-    memset(tot, 0, (ACC_D + st->n_params) * sizeof *tot);
+    memset(tot, 0, st->c.acc_doubles * sizeof *tot);
     msd_run_t run = { st, L, s, deriv != NULL, tot };
     rc = pipit_reduction_run(st->c.red, s->n, REG_METRIC_BATCH, msd_piece,
                              msd_merge, &run);
@@ -141,8 +135,7 @@ msd_evaluate(void *state, const reg_level_t *L, const reg_samples_t *s,
     double scale = nv > 0 ? st->eta / (double)nv : 0.0;
     *value = tot[ACC_SUM] * scale;
     if (deriv != NULL)
-        for (size_t k = 0; k < st->n_params; k++)
-            deriv[k] = 2.0 * scale * tot[ACC_D + k];
+        pipit__reg_dmu_finish(&st->c.map, tot + ACC_D, 2.0 * scale, deriv);
     return PIPIT_OK;
 }
 

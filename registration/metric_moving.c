@@ -25,6 +25,7 @@ pipit__reg_moving_batch_init(reg_moving_batch_t *b, const reg_level_t *L,
     b->n_params = L->n_params;
     b->jac_size = js;
     b->dim = dim;
+    b->map = NULL;
     b->mapped = pipit__malloc(capacity * dim * sizeof(double));
     b->index = pipit__malloc(capacity * dim * sizeof(double));
     b->value = pipit__malloc(capacity * sizeof(double));
@@ -61,65 +62,160 @@ pipit__reg_moving_evaluate(reg_moving_batch_t *b, const reg_level_t *L,
                            const reg_samples_t *s, size_t lo, size_t hi,
                            bool with_gradient)
 {
+    const reg_moving_map_t *mp = b->map;
     const unsigned dim = b->dim;
-    const pipit_interpolator_t *ip = L->interp;
-    const reg_mask_t *mask = L->moving_mask;
+    const reg_mask_t *mask = mp->mask;
     size_t nv = 0;
-    /* A linear transform (every kind but the B-spline) maps through its
-     * matrix here, without a call per point. */
-    double m[PIPIT_MAX_DIM * PIPIT_MAX_DIM], off[PIPIT_MAX_DIM];
-    const bool linear = pipit_transform_get_matrix(L->transform, m, off);
     for (size_t i = lo; i < hi; i++) {
         const double *x = s->points + i * dim;
         double *y = b->mapped + nv * dim;
-        if (linear) {
+        double *c = b->index + nv * dim;
+        if (mp->linear) {
             for (unsigned r = 0; r < dim; r++) {
-                double v = off[r];
-                for (unsigned c = 0; c < dim; c++)
-                    v += m[r * dim + c] * x[c];
-                y[r] = v;
+                double v = mp->b[r];
+                for (unsigned k = 0; k < dim; k++)
+                    v += mp->a[r * dim + k] * x[k];
+                c[r] = v;
             }
         } else {
+            double u[PIPIT_MAX_DIM];
             pipit_transform_point(L->transform, x, y);
+            for (unsigned k = 0; k < dim; k++)
+                u[k] = y[k] - mp->origin[k];
+            for (unsigned r = 0; r < dim; r++) {
+                double v = 0.0;
+                for (unsigned k = 0; k < dim; k++)
+                    v += mp->to_index[r * dim + k] * u[k];
+                c[r] = v;
+            }
         }
-        double *c = b->index + nv * dim;
-        pipit_interpolator_point_to_index(ip, y, c);
-        if (!pipit_interpolator_inside(ip, c))
+        /* Written so that NaN is outside. */
+        bool in = true;
+        for (unsigned r = 0; r < dim; r++)
+            in &= (c[r] >= mp->lo[r]) & (c[r] < mp->hi[r]);
+        if (!in)
             continue;
-        if (mask != NULL && !pipit__reg_mask_inside(mask, y))
-            continue;
+        if (mask != NULL) {
+            if (mp->linear)
+                for (unsigned r = 0; r < dim; r++) {
+                    double v = mp->off[r];
+                    for (unsigned k = 0; k < dim; k++)
+                        v += mp->m[r * dim + k] * x[k];
+                    y[r] = v;
+                }
+            if (!pipit__reg_mask_inside(mask, y))
+                continue;
+        }
         b->sample[nv++] = i;
     }
-    if (nv == 0)
-        return 0;
-    double *g = with_gradient ? b->gradient : NULL;
-    pipit_interpolator_evaluate_batch(ip, nv, b->index, b->value, g);
-    if (g != NULL)
-        for (size_t j = 0; j < nv; j++)
-            pipit_interpolator_gradient_to_physical(ip, g + j * dim,
-                                                    g + j * dim);
+    if (nv > 0)
+        pipit_interpolator_evaluate_batch(L->interp, nv, b->index, b->value,
+                                          with_gradient ? b->gradient
+                                                        : NULL);
     return nv;
 }
 
 size_t
 pipit__reg_moving_dmu(reg_moving_batch_t *b, const reg_level_t *L,
-                      const double *x, size_t j, size_t **indices,
+                      const double *x, const double *g, size_t **indices,
                       double **values)
 {
+    const reg_moving_map_t *mp = b->map;
     const unsigned dim = b->dim;
     const size_t nz = pipit_transform_jacobian(L->transform, x, b->jac_index,
                                                b->jac_value);
-    const double *g = b->gradient + j * dim;
+    double gp[PIPIT_MAX_DIM];
+    for (unsigned d = 0; d < dim; d++) {
+        double v = 0.0;
+        for (unsigned e = 0; e < dim; e++)
+            v += mp->to_index[e * dim + d] * g[e];
+        gp[d] = v;
+    }
     const double *jv = b->jac_value;
     for (size_t k = 0; k < nz; k++) {
         double v = 0.0;
         for (unsigned d = 0; d < dim; d++)
-            v += g[d] * jv[d * nz + k];
+            v += gp[d] * jv[d * nz + k];
         b->dmu[k] = v;
     }
     *indices = b->jac_index;
     *values = b->dmu;
     return nz;
+}
+
+void
+pipit__reg_dmu_finish(const reg_moving_map_t *mp, const double *acc,
+                      double scale, double *out)
+{
+    const size_t n = mp->n_params;
+    if (!mp->linear) {
+        for (size_t k = 0; k < n; k++)
+            out[k] = scale * acc[k];
+        return;
+    }
+    const unsigned D = mp->dim;
+    /* From index-space gradients to physical ones: g_p = to_indexᵀ g_c. */
+    double q[PIPIT_MAX_DIM * (PIPIT_MAX_DIM + 1)];
+    for (unsigned d = 0; d < D; d++)
+        for (unsigned c = 0; c <= D; c++) {
+            double v = 0.0;
+            for (unsigned e = 0; e < D; e++)
+                v += mp->to_index[e * D + d] * acc[e * (D + 1) + c];
+            q[d * (D + 1) + c] = v;
+        }
+    for (size_t k = 0; k < n; k++) {
+        double v = 0.0;
+        for (unsigned d = 0; d < D; d++) {
+            v += q[d * (D + 1) + D] * mp->j0[d * n + k];
+            for (unsigned c = 0; c < D; c++)
+                v += q[d * (D + 1) + c] * mp->dj[(c * D + d) * n + k];
+        }
+        out[k] = scale * v;
+    }
+}
+
+/* Fixes the mapping at the transform's current parameters. */
+static void
+map_prepare(reg_moving_map_t *mp, reg_moving_batch_t *b, const reg_level_t *L,
+            const reg_samples_t *s)
+{
+    const unsigned D = mp->dim;
+    if (!mp->linear)
+        return;
+    (void)pipit_transform_get_matrix(L->transform, mp->m, mp->off);
+    for (unsigned r = 0; r < D; r++) {
+        double v = 0.0;
+        for (unsigned k = 0; k < D; k++) {
+            double a = 0.0;
+            for (unsigned e = 0; e < D; e++)
+                a += mp->to_index[r * D + e] * mp->m[e * D + k];
+            mp->a[r * D + k] = a;
+            v += mp->to_index[r * D + k] * (mp->off[k] - mp->origin[k]);
+        }
+        mp->b[r] = v;
+    }
+    /* The Jacobian at xref and one unit along each axis from it. */
+    const size_t n = mp->n_params;
+    for (unsigned d = 0; d < D; d++)
+        mp->xref[d] = s->n > 0 ? s->points[d] : 0.0;
+    for (unsigned c = 0; c <= D; c++) {
+        double x[PIPIT_MAX_DIM];
+        memcpy(x, mp->xref, sizeof x);
+        if (c < D)
+            x[c] += 1.0;
+        size_t nz = pipit_transform_jacobian(L->transform, x, b->jac_index,
+                                             b->jac_value);
+        double *dst = c < D ? mp->dj + (size_t)c * D * n : mp->j0;
+        memset(dst, 0, D * n * sizeof *dst);
+        for (unsigned d = 0; d < D; d++)
+            for (size_t k = 0; k < nz; k++)
+                dst[d * n + b->jac_index[k]] = b->jac_value[d * nz + k];
+    }
+    for (unsigned c = 0; c < D; c++) {
+        double *dst = mp->dj + (size_t)c * D * n;
+        for (size_t k = 0; k < D * n; k++)
+            dst[k] -= mp->j0[k];
+    }
 }
 
 /* ---- metric_impl.h ---------------------------------------------------- */
@@ -167,6 +263,7 @@ make_batches(reg_metric_common_t *c, const reg_level_t *L, unsigned n)
     for (unsigned t = 0; t < n; t++) {
         pipit_status_t st = pipit__reg_moving_batch_init(
             &c->batches[t], L, REG_METRIC_BATCH);
+        c->batches[t].map = &c->map;
         if (st != PIPIT_OK) {
             c->n_batches = t;
             free_batches(c);
@@ -179,13 +276,47 @@ make_batches(reg_metric_common_t *c, const reg_level_t *L, unsigned n)
 
 pipit_status_t
 pipit__reg_metric_common_begin(reg_metric_common_t *c, const reg_level_t *L,
-                               size_t acc_size)
+                               size_t head, size_t n_vectors)
 {
     free_batches(c);
     pipit_reduction_unref(c->red);
     c->red = NULL;
+    pipit__free(c->map.j0);
+    pipit__free(c->map.dj);
+    reg_moving_map_t *mp = &c->map;
+    *mp = (reg_moving_map_t){ 0 };
+    const unsigned D = L->dim;
+    mp->dim = D;
+    mp->n_params = L->n_params;
+    mp->mask = L->moving_mask;
+    mp->linear = pipit_transform_get_matrix(L->transform, NULL, NULL);
+    mp->acc_len = mp->linear ? (size_t)D * (D + 1) : L->n_params;
+    /* The moving grid through the interpolator's own snapshot: the index
+     * of origin + e_k is column k of to_index. */
+    const double *o = pipit_image_origin(L->moving);
+    memcpy(mp->origin, o, D * sizeof *o);
+    for (unsigned k = 0; k < D; k++) {
+        double p[PIPIT_MAX_DIM], ci[PIPIT_MAX_DIM];
+        memcpy(p, o, D * sizeof *p);
+        p[k] += 1.0;
+        pipit_interpolator_point_to_index(L->interp, p, ci);
+        for (unsigned r = 0; r < D; r++)
+            mp->to_index[r * D + k] = ci[r];
+    }
+    pipit_region_t br = pipit_image_buffered_region(L->moving);
+    for (unsigned d = 0; d < D; d++) {
+        mp->lo[d] = (double)br.lo[d] - 0.5;
+        mp->hi[d] = (double)br.hi[d] - 0.5;
+    }
+    if (mp->linear) {
+        mp->j0 = pipit__malloc((D * L->n_params + 1) * sizeof(double));
+        mp->dj = pipit__malloc((D * D * L->n_params + 1) * sizeof(double));
+        if (mp->j0 == NULL || mp->dj == NULL)
+            return PIPIT_ENOMEM;
+    }
     c->ready = true;
-    c->red = pipit_reduction_new(acc_size, 0);
+    c->acc_doubles = head + n_vectors * mp->acc_len;
+    c->red = pipit_reduction_new(c->acc_doubles * sizeof(double), 0);
     if (c->red == NULL)
         return PIPIT_ENOMEM;
     unsigned n = pipit_pool_hold();
@@ -195,7 +326,8 @@ pipit__reg_metric_common_begin(reg_metric_common_t *c, const reg_level_t *L,
 }
 
 pipit_status_t
-pipit__reg_metric_hold(reg_metric_common_t *c, const reg_level_t *L)
+pipit__reg_metric_hold(reg_metric_common_t *c, const reg_level_t *L,
+                       const reg_samples_t *s)
 {
     if (c->red == NULL || !c->ready)
         return pipit__error(PIPIT_ESTATE,
@@ -208,6 +340,7 @@ pipit__reg_metric_hold(reg_metric_common_t *c, const reg_level_t *L)
             return st;
         }
     }
+    map_prepare(&c->map, &c->batches[0], L, s);
     return PIPIT_OK;
 }
 
@@ -232,6 +365,9 @@ pipit__reg_metric_common_free(reg_metric_common_t *c)
     pipit_reduction_unref(c->red);
     c->red = NULL;
     c->ready = false;
+    pipit__free(c->map.j0);
+    pipit__free(c->map.dj);
+    c->map.j0 = c->map.dj = NULL;
 }
 
 /* ---- Extrema ---------------------------------------------------------- */

@@ -303,15 +303,18 @@ const reg_pyramid_class_t *pipit__reg_pyramid(const reg_map_t *m,
  * give dM/dmu as a sparse row. Workspaces are made in begin_level, one per
  * worker, never in the loop. The valid samples of a batch are packed at
  * the front: entry j < n_valid is sample sample[j] of the set. */
+struct reg_moving_map; /* metric_impl.h: the per-evaluation mapping */
+
 typedef struct reg_moving_batch {
     size_t capacity;        /* samples per batch */
     size_t n_params;
     size_t jac_size;        /* pipit_transform_jacobian_size */
     unsigned dim;
+    const struct reg_moving_map *map; /* the metric's, set per level */
     double *mapped;         /* capacity * dim, T(x) of valid entry j */
     double *index;          /* capacity * dim continuous indices */
     double *value;          /* capacity, M(T(x)) of valid entry j */
-    double *gradient;       /* capacity * dim, physical */
+    double *gradient;       /* capacity * dim, w.r.t. the continuous index */
     size_t *sample;         /* capacity: which sample entry j is */
     size_t *jac_index;      /* jac_size */
     double *jac_value;      /* jac_size * dim */
@@ -324,16 +327,17 @@ pipit_status_t pipit__reg_moving_batch_init(reg_moving_batch_t *b,
 void pipit__reg_moving_batch_free(reg_moving_batch_t *b);
 /** Samples [lo, hi) (hi - lo <= capacity): packs the valid ones (mapped
  * inside the moving buffer and mask) at the front with their sample
- * number, mapped point, value and, when with_gradient, physical
- * gradient. Returns the number of valid ones. */
+ * number, continuous index, value and, when with_gradient, gradient
+ * (index space; dmu converts it). Returns the number of valid ones. */
 size_t pipit__reg_moving_evaluate(reg_moving_batch_t *b, const reg_level_t *L,
                                   const reg_samples_t *s, size_t lo,
                                   size_t hi, bool with_gradient);
-/** dM/dmu of valid entry j (fixed point x, its gradient asked for): nz
- * indices into the parameters and their values (the batch's arrays,
- * valid until the next call); returns nz. */
+/** dM/dmu of valid entry j (fixed point x, its gradient asked for) for
+ * gradient g (index space, dim values): nz indices into the parameters
+ * and their values (the batch's arrays, valid until the next call);
+ * returns nz. */
 size_t pipit__reg_moving_dmu(reg_moving_batch_t *b, const reg_level_t *L,
-                             const double *x, size_t j, size_t **indices,
-                             double **values);
+                             const double *x, const double *g,
+                             size_t **indices, double **values);
 
 #endif
