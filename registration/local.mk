@@ -13,4 +13,5 @@ libpipit_internal_la_SOURCES += \
 	registration/samples.c \
 	registration/metric_impl.h \
 	registration/metric_moving.c \
-	registration/metric_mean_squares.c
+	registration/metric_mean_squares.c \
+	registration/metric_ncc.c

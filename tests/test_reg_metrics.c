@@ -237,53 +237,110 @@ check_threads(fx_t *f)
     CU_ASSERT_EQUAL(memcmp(d1, d3, f->L.n_params * sizeof *d1), 0);
 }
 
-/* ---- AdvancedMeanSquares --------------------------------------------- */
+/* The (F, M) pairs of the valid samples, the slow way; returns N. */
+static size_t
+pairs(const fx_t *f, double *F, double *M)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < f->s.n; i++) {
+        double m;
+        if (!moving_at(f, f->s.points + i * f->L.dim, &m))
+            continue;
+        F[n] = f->s.values[i];
+        M[n++] = m;
+    }
+    return n;
+}
 
 static void
-msd_value_case(unsigned dim, const char *kind, const char *interp,
-               unsigned order, const char *params)
+image_range(const pipit_image_t *img, double *lo, double *hi)
+{
+    const float *a = pipit_image_data(img);
+    const size_t *size = pipit_image_size(img);
+    size_t np = size[0] * size[1] * (pipit_image_dim(img) > 2 ? size[2] : 1);
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t k = 0; k < np; k++) {
+        *lo = *lo < a[k] ? *lo : a[k];
+        *hi = *hi > a[k] ? *hi : a[k];
+    }
+}
+
+/* (η/N) Σ (M − F)². */
+static double
+ref_msd(const fx_t *f, const double *F, const double *M, size_t n,
+        const char *params)
+{
+    double eta = 1.0;
+    if (strstr(params, "UseNormalization \"true\"") != NULL) {
+        double fmin, fmax, mmin, mmax;
+        image_range(f->fixed, &fmin, &fmax);
+        image_range(f->moving, &mmin, &mmax);
+        double d = fmax - mmin > mmax - fmin ? fmax - mmin : mmax - fmin;
+        eta = 100.0 / (d * d);
+    }
+    double sum = 0;
+    for (size_t i = 0; i < n; i++)
+        sum += (M[i] - F[i]) * (M[i] - F[i]);
+    return eta * sum / (double)n;
+}
+
+/* −Sfm / sqrt(Sff Smm), around the means unless SubtractMean false:
+ * written with the means subtracted first (another rounding path). */
+static double
+ref_ncc(const fx_t *f, const double *F, const double *M, size_t n,
+        const char *params)
+{
+    (void)f;
+    bool sub = strstr(params, "SubtractMean \"false\"") == NULL;
+    double mf = 0, mm = 0;
+    if (sub) {
+        for (size_t i = 0; i < n; i++) {
+            mf += F[i];
+            mm += M[i];
+        }
+        mf /= (double)n;
+        mm /= (double)n;
+    }
+    double sff = 0, smm = 0, sfm = 0;
+    for (size_t i = 0; i < n; i++) {
+        sff += (F[i] - mf) * (F[i] - mf);
+        smm += (M[i] - mm) * (M[i] - mm);
+        sfm += (F[i] - mf) * (M[i] - mm);
+    }
+    return -sfm / sqrt(sff * smm);
+}
+
+typedef double (*ref_fn)(const fx_t *f, const double *F, const double *M,
+                         size_t n, const char *params);
+
+/* Value against ref, derivative against finite differences (relative
+ * error below fd_tol), 1 against 3 threads. */
+static void
+value_case(const reg_metric_class_t *mc, ref_fn ref, double val_tol,
+           double fd_tol, unsigned dim, const char *kind, const char *interp,
+           unsigned order, const char *params, double gain)
 {
     fx_t f;
-    fx_init(&f, dim, interp, order, kind, params, 1500, 1.0);
-    ASSERT_OK(fx_metric(&f, &pipit__reg_metric_mean_squares));
+    fx_init(&f, dim, interp, order, kind, params, 1500, gain);
+    ASSERT_OK(fx_metric(&f, mc));
     double mu[16];
     start_mu(&f, mu);
     fx_set(&f, mu);
     double v;
     size_t nv;
     ASSERT_OK(fx_eval(&f, &v, NULL, &nv));
-    double sum = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < f.s.n; i++) {
-        double m;
-        if (!moving_at(&f, f.s.points + i * dim, &m))
-            continue;
-        sum += (m - f.s.values[i]) * (m - f.s.values[i]);
-        n++;
-    }
-    double eta = 1.0;
-    if (strstr(params, "UseNormalization \"true\"") != NULL) {
-        /* The images' ranges, read from the pixels. */
-        double fmin = INFINITY, fmax = -INFINITY, mmin = INFINITY,
-               mmax = -INFINITY;
-        const float *a = pipit_image_data(f.fixed);
-        const float *b = pipit_image_data(f.moving);
-        size_t np = 40 * 36 * (dim > 2 ? 14 : 1);
-        for (size_t k = 0; k < np; k++) {
-            fmin = fmin < a[k] ? fmin : a[k];
-            fmax = fmax > a[k] ? fmax : a[k];
-            mmin = mmin < b[k] ? mmin : b[k];
-            mmax = mmax > b[k] ? mmax : b[k];
-        }
-        double d = fmax - mmin > mmax - fmin ? fmax - mmin : mmax - fmin;
-        eta = 100.0 / (d * d);
-    }
+    static double F[1500], M[1500];
+    size_t n = pairs(&f, F, M);
     CU_ASSERT_EQUAL(nv, n);
     CU_ASSERT_TRUE(n > 1000);
-    CU_ASSERT_DOUBLE_EQUAL(v, eta * sum / (double)n, 1e-12 * fabs(v));
+    double r = ref(&f, F, M, n, params);
+    CU_ASSERT_DOUBLE_EQUAL(v, r, val_tol * fabs(r));
     double fde = fd_error(&f, mu, 1e-4, 1e-6);
-    if (getenv("PIPIT_METRIC_VERBOSE")) printf(" [fd %.2g v %.6g n %zu]", fde, v, n);
-    CU_ASSERT_TRUE(fde < 1e-4);
+    if (getenv("PIPIT_METRIC_VERBOSE"))
+        printf(" [%s fd %.2g v %.9g ref %.9g n %zu]", mc->name, fde, v, r,
+               n);
+    CU_ASSERT_TRUE(fde < fd_tol);
     check_threads(&f);
     fx_free(&f);
 }
@@ -291,17 +348,34 @@ msd_value_case(unsigned dim, const char *kind, const char *interp,
 static void
 test_msd_2d(void)
 {
-    msd_value_case(2, "translation", "BSplineInterpolator", 3, "");
-    msd_value_case(2, "affine", "BSplineInterpolator", 3,
-                   "(UseNormalization \"true\")");
+    const reg_metric_class_t *mc = &pipit__reg_metric_mean_squares;
+    value_case(mc, ref_msd, 1e-12, 1e-4, 2, "translation",
+               "BSplineInterpolator", 3, "", 1.0);
+    value_case(mc, ref_msd, 1e-12, 1e-4, 2, "affine", "BSplineInterpolator",
+               3, "(UseNormalization \"true\")", 1.0);
 }
 
 static void
 test_msd_3d(void)
 {
-    msd_value_case(3, "affine", "BSplineInterpolator", 3, "");
-    msd_value_case(3, "translation", "BSplineInterpolator", 2,
-                   "(UseNormalization \"true\")");
+    const reg_metric_class_t *mc = &pipit__reg_metric_mean_squares;
+    value_case(mc, ref_msd, 1e-12, 1e-4, 3, "affine", "BSplineInterpolator",
+               3, "", 1.0);
+    value_case(mc, ref_msd, 1e-12, 1e-4, 3, "translation",
+               "BSplineInterpolator", 2, "(UseNormalization \"true\")", 1.0);
+}
+
+static void
+test_ncc(void)
+{
+    const reg_metric_class_t *mc = &pipit__reg_metric_ncc;
+    /* A gain on the moving image: NCC does not see it. */
+    value_case(mc, ref_ncc, 1e-10, 1e-4, 2, "translation",
+               "BSplineInterpolator", 3, "", 1.7);
+    value_case(mc, ref_ncc, 1e-10, 1e-4, 2, "affine", "BSplineInterpolator",
+               3, "(SubtractMean \"false\")", 0.5);
+    value_case(mc, ref_ncc, 1e-10, 1e-4, 3, "affine", "BSplineInterpolator",
+               3, "", 2.0);
 }
 
 static void
@@ -333,7 +407,8 @@ test_msd_linear_value(void)
 static void
 test_too_many_outside(void)
 {
-    const reg_metric_class_t *mcs[] = { &pipit__reg_metric_mean_squares };
+    const reg_metric_class_t *mcs[] = { &pipit__reg_metric_mean_squares,
+                                        &pipit__reg_metric_ncc };
     for (size_t k = 0; k < sizeof mcs / sizeof mcs[0]; k++) {
         fx_t f;
         fx_init(&f, 2, "BSplineInterpolator", 1, "translation", "", 400,
@@ -432,6 +507,8 @@ test_malformed_keys(void)
         { &pipit__reg_metric_mean_squares,
           "(RequiredRatioOfValidSamples 1.5)",
           "RequiredRatioOfValidSamples" },
+        { &pipit__reg_metric_ncc, "(SubtractMean \"yes please\")",
+          "SubtractMean" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         pipit_params_t *p;
@@ -465,6 +542,7 @@ test_timing(void)
         const char *name;
     } ms[] = {
         { &pipit__reg_metric_mean_squares, "AdvancedMeanSquares" },
+        { &pipit__reg_metric_ncc, "AdvancedNormalizedCorrelation" },
     };
     for (size_t k = 0; k < sizeof ms / sizeof ms[0]; k++)
         for (unsigned order = 1; order <= 3; order += 2) {
@@ -495,6 +573,7 @@ const test_case_t test_reg_metrics_cases[] = {
     { "msd_2d", test_msd_2d },
     { "msd_3d", test_msd_3d },
     { "msd_linear_value", test_msd_linear_value },
+    { "ncc", test_ncc },
     { "too_many_outside", test_too_many_outside },
     { "moving_mask", test_moving_mask },
     { "malformed_keys", test_malformed_keys },
