@@ -39,3 +39,10 @@ libpipit_internal_la_SOURCES += \
 	registration/euler_transform.c \
 	registration/similarity_transform.c \
 	registration/affine_transform.c
+
+# Metrics
+libpipit_internal_la_SOURCES += \
+	registration/metric_impl.h \
+	registration/metric_moving.c \
+	registration/metric_mean_squares.c \
+	registration/metric_ncc.c

@@ -374,33 +374,43 @@ double pipit__reg_fixed_value(const pipit_image_t *img, const size_t *idx);
  * worker: map the points, reject those outside the moving image or mask,
  * interpolate value and physical gradient through lib's batch path, and
  * give dM/dmu as a sparse row. Workspaces are made in begin_level, one per
- * worker, never in the loop. */
+ * worker, never in the loop. The valid samples of a batch are packed at
+ * the front: entry j < n_valid is sample sample[j] of the set. */
+struct reg_moving_map; /* metric_impl.h: the per-evaluation mapping */
+
 typedef struct reg_moving_batch {
     size_t capacity;        /* samples per batch */
     size_t n_params;
     size_t jac_size;        /* pipit_transform_jacobian_size */
-    double *mapped;         /* capacity * dim */
+    unsigned dim;
+    const struct reg_moving_map *map; /* the metric's, set per level */
+    double *mapped;         /* capacity * dim, T(x) of valid entry j */
     double *index;          /* capacity * dim continuous indices */
-    double *value;          /* capacity */
-    double *gradient;       /* capacity * dim, physical */
-    unsigned char *valid;   /* capacity */
+    double *value;          /* capacity, M(T(x)) of valid entry j */
+    double *gradient;       /* capacity * dim, w.r.t. the continuous index */
+    size_t *sample;         /* capacity: which sample entry j is */
     size_t *jac_index;      /* jac_size */
     double *jac_value;      /* jac_size * dim */
+    double *dmu;            /* jac_size: dM/dmu of the last dmu call */
 } reg_moving_batch_t;
 
 pipit_status_t pipit__reg_moving_batch_init(reg_moving_batch_t *b,
                                             const reg_level_t *L,
                                             size_t capacity);
 void pipit__reg_moving_batch_free(reg_moving_batch_t *b);
-/** Samples [lo, hi) (hi - lo <= capacity): fills mapped, valid, value and,
- * when with_gradient, gradient. Returns the number of valid ones. */
+/** Samples [lo, hi) (hi - lo <= capacity): packs the valid ones (mapped
+ * inside the moving buffer and mask) at the front with their sample
+ * number, continuous index, value and, when with_gradient, gradient
+ * (index space; dmu converts it). Returns the number of valid ones. */
 size_t pipit__reg_moving_evaluate(reg_moving_batch_t *b, const reg_level_t *L,
                                   const reg_samples_t *s, size_t lo,
                                   size_t hi, bool with_gradient);
-/** dM/dmu of batch sample k (fixed point x): nz indices into the
- * parameters and their values; returns nz. */
+/** dM/dmu of valid entry j (fixed point x, its gradient asked for) for
+ * gradient g (index space, dim values): nz indices into the parameters
+ * and their values (the batch's arrays, valid until the next call);
+ * returns nz. */
 size_t pipit__reg_moving_dmu(reg_moving_batch_t *b, const reg_level_t *L,
-                             const double *x, size_t k, size_t **indices,
-                             double **values);
+                             const double *x, const double *g,
+                             size_t **indices, double **values);
 
 #endif
