@@ -122,3 +122,17 @@ pipit__reg_warn(const reg_map_t *m, const char *fmt, ...)
     else
         pipit__log(PIPIT_LOG_WARNING, "%s", line + 9);
 }
+
+void
+pipit__reg_info(const reg_map_t *m, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (m != NULL && m->log != NULL)
+        m->log(line, m->log_user);
+    else
+        pipit__log(PIPIT_LOG_INFO, "%s", line);
+}

@@ -11,3 +11,9 @@ libpipit_internal_la_SOURCES += \
 	registration/mask.c \
 	registration/rng.c \
 	registration/samples.c
+libpipit_internal_la_SOURCES += \
+	registration/optimizer_asgd_impl.h \
+	registration/optimizer_asgd.c \
+	registration/asgd_estimate.c \
+	registration/optimizer_sgd.c \
+	registration/optimizer_rsgd.c
