@@ -16,4 +16,5 @@ libpipit_internal_la_SOURCES += \
 	registration/optimizer_asgd.c \
 	registration/asgd_estimate.c \
 	registration/optimizer_sgd.c \
-	registration/optimizer_rsgd.c
+	registration/optimizer_rsgd.c \
+	registration/optimizer_lbfgs.c

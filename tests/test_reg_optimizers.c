@@ -486,7 +486,7 @@ test_cancel(void)
 {
     const reg_optimizer_class_t *all[] = {
         &pipit__reg_optimizer_asgd, &pipit__reg_optimizer_sgd,
-        &pipit__reg_optimizer_rsgd, /* LBFGS_CANCEL */
+        &pipit__reg_optimizer_rsgd, &pipit__reg_optimizer_lbfgs,
     };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
         fake_t *f = fake_new("(AutomaticParameterEstimation \"false\")\n"
@@ -546,8 +546,83 @@ test_bad_keys(void)
     bad(&pipit__reg_optimizer_sgd, "(SP_alpha \"x\")\n", "SP_alpha", "x");
     bad(rsgd, "(RelaxationFactor 1.5)\n", "RelaxationFactor", "1.5");
     bad(rsgd, "(MaximumStepLength -2)\n", "MaximumStepLength", "-2");
+    bad(&pipit__reg_optimizer_lbfgs, "(LBFGSUpdateAccuracy 0)\n",
+        "LBFGSUpdateAccuracy", "0");
+    bad(&pipit__reg_optimizer_lbfgs, "(LineSearchGradientTolerance 1e-5)\n",
+        "LineSearchGradientTolerance", "1e-5");
+    bad(&pipit__reg_optimizer_lbfgs, "(StepLength \"long\")\n",
+        "StepLength", "long");
     bad(rsgd, "(MinimumGradientMagnitude \"tiny\")\n",
         "MinimumGradientMagnitude", "tiny");
+}
+
+static void
+test_lbfgs_rosenbrock(void)
+{
+    fake_t *f = fake_new("(MaximumNumberOfIterations 200)\n"
+                         "(GradientMagnitudeTolerance 1e-12)\n",
+                         COST_ROSENBROCK, false);
+    double mu[2] = { -1.2, 1.0 };
+    ASSERT_OK(run_opt(&pipit__reg_optimizer_lbfgs, f, mu, NULL));
+    CU_ASSERT_DOUBLE_EQUAL(mu[0], 1.0, 1e-6);
+    CU_ASSERT_DOUBLE_EQUAL(mu[1], 1.0, 1e-6);
+    CU_ASSERT_FATAL(f->n_rows > 5 && f->n_rows < 200);
+    /* first direction -g/|g|; rows decrease; Wolfe met on the way */
+    CU_ASSERT_DOUBLE_EQUAL(f->rows[0].search_dir_norm, 1.0, 1e-12);
+    for (size_t k = 0; k < f->n_rows; k++) {
+        const reg_iteration_t *r = &f->rows[k];
+        CU_ASSERT_EQUAL(r->iteration, k);
+        CU_ASSERT_EQUAL(r->search_direction, k);
+        CU_ASSERT_STRING_EQUAL(r->phase, "Main");
+        if (k > 0)
+            CU_ASSERT(r->metric <= f->rows[k - 1].metric);
+        if (k + 1 < f->n_rows) {
+            CU_ASSERT_STRING_EQUAL(r->wolfe1, "true");
+            CU_ASSERT_STRING_EQUAL(r->line_search_stop, "WolfeSatisfied");
+        }
+    }
+    /* the last row: metric and gradient of the final position */
+    const reg_iteration_t *last = &f->rows[f->n_rows - 1];
+    double v, g[2];
+    cost(f, mu, &v, g);
+    CU_ASSERT_DOUBLE_EQUAL(last->metric, v, 1e-15);
+    CU_ASSERT_DOUBLE_EQUAL(last->gradient_norm, hypot(g[0], g[1]), 1e-12);
+    fake_free(f);
+}
+
+static void
+test_lbfgs_quadratic(void)
+{
+    /* A quadratic in 2 parameters with scales: BFGS needs a few steps;
+     * row 0 is the step of StepLength along -g/|g|, which already meets
+     * the Wolfe conditions here. */
+    fake_t *f = fake_new("(GradientMagnitudeTolerance 1e-10)\n",
+                         COST_QUADRATIC, false);
+    f->w[0] = 1.0, f->w[1] = 50.0, f->c[0] = 2.0, f->c[1] = 1.0;
+    f->scales[0] = 1.0, f->scales[1] = 5.0;
+    double mu[2] = { 0.0, 0.0 };
+    ASSERT_OK(run_opt(&pipit__reg_optimizer_lbfgs, f, mu, NULL));
+    CU_ASSERT_DOUBLE_EQUAL(mu[0], 2.0, 1e-7);
+    CU_ASSERT_DOUBLE_EQUAL(mu[1], 1.0, 1e-7);
+    CU_ASSERT(f->n_rows < 15);
+    CU_ASSERT_EQUAL(f->rows[0].step_size, 1.0);
+    CU_ASSERT_EQUAL(f->rows[0].search_dir_norm, 1.0);
+    fake_free(f);
+
+    /* StopIfWolfeNotSatisfied: one line-search evaluation cannot both
+     * decrease enough and flatten enough from far away: stop after it. */
+    f = fake_new("(MaximumNumberOfLineSearchIterations 1)\n(StepLength 1)\n"
+                 "(LineSearchGradientTolerance 0.01)\n",
+                 COST_QUADRATIC, false);
+    f->w[0] = f->w[1] = 1.0, f->c[0] = 10.0, f->c[1] = 0.0;
+    mu[0] = mu[1] = 0.0;
+    ASSERT_OK(run_opt(&pipit__reg_optimizer_lbfgs, f, mu, NULL));
+    CU_ASSERT_EQUAL_FATAL(f->n_rows, 1);
+    CU_ASSERT_STRING_EQUAL(f->rows[0].wolfe1, "true");
+    CU_ASSERT_STRING_EQUAL(f->rows[0].wolfe2, "false");
+    CU_ASSERT_STRING_EQUAL(f->rows[0].line_search_stop, "MaxNrIterations");
+    CU_ASSERT_DOUBLE_EQUAL(mu[0], 1.0, 1e-12);
+    fake_free(f);
 }
 
 /* configure for each level on one state: the per-resolution entries. */
@@ -583,6 +658,8 @@ const test_case_t test_reg_optimizers_cases[] = {
     { "asgd_estimate_scaled", test_asgd_estimate_scaled },
     { "asgd_displacement", test_asgd_displacement },
     { "sgd", test_sgd },
+    { "lbfgs_rosenbrock", test_lbfgs_rosenbrock },
+    { "lbfgs_quadratic", test_lbfgs_quadratic },
     { "cancel", test_cancel },
     { "bad_keys", test_bad_keys },
     { "levels", test_levels },
