@@ -52,7 +52,8 @@ reserve(asgd_t *o, size_t n, size_t jsize, unsigned dim, size_t count)
 {
     pipit_status_t s;
     size_t nn, dj;
-    if (pipit__mul_overflows(n, n, &nn) || pipit__mul_overflows(dim, jsize, &dj))
+    if (pipit__mul_overflows(n, n, &nn) ||
+        pipit__mul_overflows(dim, jsize, &dj))
         return pipit__error(PIPIT_ERANGE, "ASGD: %zu parameters", n);
     if ((s = pipit__asgd_grow(&o->c, &o->cap_c, nn)) != PIPIT_OK ||
         (s = pipit__asgd_grow(&o->dist, &o->cap_dist, count)) != PIPIT_OK)
@@ -168,11 +169,10 @@ gradient_terms(asgd_t *o, reg_problem_t *pb, const double *mu, size_t nm,
     double v;
     *gg = *ee = 0.0;
     for (size_t i = 0; i < nm; i++) {
-        for (size_t p = 0; p < n; p++)
-            o->mu0[p] = mu[p] + (sigma4 > 0.0
-                                     ? sigma4 * pipit__reg_rng_normal(pb->L->rng) /
-                                           pb->scales[p]
-                                     : 0.0);
+        for (size_t p = 0; p < n; p++) {
+            double z = sigma4 > 0.0 ? pipit__reg_rng_normal(pb->L->rng) : 0.0;
+            o->mu0[p] = mu[p] + sigma4 * z / pb->scales[p];
+        }
         if ((s = pb->evaluate_exact(pb, o->mu0, (size_t)o->n_exact, &v,
                                     o->gex)) != PIPIT_OK)
             return s;
@@ -249,7 +249,7 @@ pipit__asgd_estimate(asgd_t *o, reg_problem_t *pb, const double *mu)
     const reg_level_t *L = pb->L;
     const reg_map_t *map = L->map != NULL ? L->map : o->map;
     pipit_status_t s;
-    double delta;
+    double delta = 0.0;
     const double *pts;
     size_t count;
     if ((s = max_step(o, L, &delta)) != PIPIT_OK)

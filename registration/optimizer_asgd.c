@@ -37,7 +37,8 @@ positive(const reg_map_t *m, const char *key, unsigned level, double v)
 
 /* Keys common to both: iteration count and the manual gain. */
 pipit_status_t
-pipit__asgd_read_gain(asgd_t *o, const reg_map_t *m, unsigned level, double A_dflt)
+pipit__asgd_read_gain(asgd_t *o, const reg_map_t *m, unsigned level,
+                      double A_dflt)
 {
     pipit_status_t s;
     o->map = m;
@@ -72,10 +73,10 @@ asgd_configure(void *st, const reg_map_t *m, unsigned level)
     if (s != PIPIT_OK)
         return s;
     /* UseCruzAcceleration is the older name of UseAdaptiveStepSizes. */
-    const char *adaptive_key = pipit__reg_count(m, "UseAdaptiveStepSizes") == 0 &&
-                                       pipit__reg_count(m, "UseCruzAcceleration") > 0
-                                   ? "UseCruzAcceleration"
-                                   : "UseAdaptiveStepSizes";
+    const char *adaptive_key = "UseAdaptiveStepSizes";
+    if (pipit__reg_count(m, adaptive_key) == 0 &&
+        pipit__reg_count(m, "UseCruzAcceleration") > 0)
+        adaptive_key = "UseCruzAcceleration";
     if ((s = pipit__reg_get_bool(m, "AutomaticParameterEstimation", level,
                                  true, &o->automatic)) != PIPIT_OK ||
         (s = pipit__reg_get_bool(m, adaptive_key, level, true,
@@ -204,8 +205,8 @@ pipit__asgd_iterate(asgd_t *o, reg_problem_t *pb, double *mu, bool sgd)
             gg += o->gy[i] * o->gy[i];
         }
         double time = sgd ? (double)k : t;
-        double gain = o->constant_step ? g->a / pow(g->A + 1.0, g->alpha)
-                                       : g->a / pow(time + g->A + 1.0, g->alpha);
+        double base = o->constant_step ? g->A + 1.0 : time + g->A + 1.0;
+        double gain = g->a / pow(base, g->alpha);
         for (size_t i = 0; i < n; i++)
             mu[i] -= gain * o->gy[i] / pb->scales[i];
         reg_iteration_t it = {

@@ -625,6 +625,39 @@ test_lbfgs_quadratic(void)
     fake_free(f);
 }
 
+typedef struct {
+    const reg_optimizer_class_t *cls;
+    fake_t *f;
+} oom_arg_t;
+
+static pipit_status_t
+oom_run(void *arg)
+{
+    oom_arg_t *a = arg;
+    double mu[2] = { 0.5, 0.5 };
+    a->f->n_rows = 0;
+    return run_opt(a->cls, a->f, mu, NULL);
+}
+
+/* Every allocation of configure + run (ASGD with its estimation) fails
+ * in turn: "out of memory", nothing leaked. */
+static void
+test_out_of_memory(void)
+{
+    const reg_optimizer_class_t *all[] = {
+        &pipit__reg_optimizer_asgd, &pipit__reg_optimizer_sgd,
+        &pipit__reg_optimizer_rsgd, &pipit__reg_optimizer_lbfgs,
+    };
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        fake_t *f = fake_new("(MaximumNumberOfIterations 3)\n",
+                             COST_LINEAR, true);
+        f->c[0] = 1.0, f->c[1] = 2.0;
+        oom_arg_t a = { all[i], f };
+        fail_each_allocation(oom_run, &a);
+        fake_free(f);
+    }
+}
+
 /* configure for each level on one state: the per-resolution entries. */
 static void
 test_levels(void)
@@ -663,5 +696,6 @@ const test_case_t test_reg_optimizers_cases[] = {
     { "cancel", test_cancel },
     { "bad_keys", test_bad_keys },
     { "levels", test_levels },
+    { "out_of_memory", test_out_of_memory },
     { NULL, NULL },
 };
