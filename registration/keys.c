@@ -138,3 +138,17 @@ pipit__reg_check_name(const reg_map_t *m, const char *key, const char *name,
     }
     return pipit__reg_key_error(m, key, 0, PIPIT_EINVAL, why);
 }
+
+void
+pipit__reg_info(const reg_map_t *m, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (m != NULL && m->log != NULL)
+        m->log(line, m->log_user);
+    else
+        pipit__log(PIPIT_LOG_INFO, "%s", line);
+}

@@ -46,3 +46,12 @@ libpipit_internal_la_SOURCES += \
 	registration/metric_moving.c \
 	registration/metric_mean_squares.c \
 	registration/metric_ncc.c
+
+# Optimizers
+libpipit_internal_la_SOURCES += \
+	registration/optimizer_asgd_impl.h \
+	registration/optimizer_asgd.c \
+	registration/asgd_estimate.c \
+	registration/optimizer_sgd.c \
+	registration/optimizer_rsgd.c \
+	registration/optimizer_lbfgs.c

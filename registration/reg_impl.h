@@ -91,6 +91,10 @@ pipit_status_t pipit__reg_key_error(const reg_map_t *m, const char *key,
 /** Logs a warning line into the registration's log (elastix.log). */
 void pipit__reg_warn(const reg_map_t *m, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/** Logs an information line (no prefix), as elastix.log shows the
+ * settings a component actually used. */
+void pipit__reg_info(const reg_map_t *m, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- Masks ------------------------------------------------------------
  * A mask is looked up in physical space at the nearest voxel (value != 0

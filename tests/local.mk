@@ -45,7 +45,8 @@ tests_pipit_tests_SOURCES = \
 	tests/test_filters_smooth_errors.c \
 	tests/test_filters_settings.c \
 	tests/test_filters_sources.c \
-	tests/test_reg_metrics.c
+	tests/test_reg_metrics.c \
+	tests/test_reg_optimizers.c
 tests_pipit_tests_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) \
 	-DPIPIT_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
 tests_pipit_tests_LDADD = libpipit-internal.la $(CUNIT_LIBS)

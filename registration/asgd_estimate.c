@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ASGD's automatic parameter estimation (shared/spec/elastix-compat.md
+ * §7.7, after Klein, Pluim, Staring and Viergever): from the transform's
+ * Jacobians on a grid of fixed points and a few exact and approximate
+ * gradients near the start, a gain whose first step moves no point much
+ * more than MaximumStepLength (δ), and a sigmoid matched to the noise of
+ * the stochastic gradient.
+ *
+ * Every measurement runs serially on the calling thread in a fixed order
+ * and draws its perturbations from the node's generator, so the result
+ * is the same for any number of threads.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error_impl.h"
+#include "optimizer_asgd_impl.h"
+
+#define TINY 1e-14
+
+typedef struct {
+    double trc, trcc, max_jj, max_jcj;
+    size_t count;
+} jac_terms_t;
+
+/* δ: the key, or MaximumStepLengthRatio times the mean of the first
+ * min(D, 2) spacings of both full-resolution images. */
+static pipit_status_t
+max_step(const asgd_t *o, const reg_level_t *L, double *out)
+{
+    if (o->max_step > 0.0) {
+        *out = o->max_step;
+        return PIPIT_OK;
+    }
+    if (L->fixed_full == NULL || L->moving_full == NULL)
+        return pipit__error(PIPIT_ESTATE,
+                            "ASGD: no images to take MaximumStepLength from");
+    unsigned m = L->dim < 2 ? L->dim : 2;
+    const double *fs = pipit_image_spacing(L->fixed_full);
+    const double *ms = pipit_image_spacing(L->moving_full);
+    double sum = 0.0;
+    for (unsigned d = 0; d < m; d++)
+        sum += fs[d] + ms[d];
+    *out = o->max_step_ratio * sum / (2.0 * m);
+    return PIPIT_OK;
+}
+
+static pipit_status_t
+reserve(asgd_t *o, size_t n, size_t jsize, unsigned dim, size_t count)
+{
+    pipit_status_t s;
+    size_t nn, dj;
+    if (pipit__mul_overflows(n, n, &nn) ||
+        pipit__mul_overflows(dim, jsize, &dj))
+        return pipit__error(PIPIT_ERANGE, "ASGD: %zu parameters", n);
+    if ((s = pipit__asgd_grow(&o->c, &o->cap_c, nn)) != PIPIT_OK ||
+        (s = pipit__asgd_grow(&o->dist, &o->cap_dist, count)) != PIPIT_OK)
+        return s;
+    if (o->cap_jac < jsize || o->jac_index == NULL) {
+        pipit__free(o->jac_index), pipit__free(o->jac_value);
+        pipit__free(o->jc);
+        o->cap_jac = 0;
+        o->jac_index = pipit__calloc(jsize, sizeof(size_t));
+        o->jac_value = pipit__calloc(dj, sizeof(double));
+        o->jc = pipit__calloc(dj, sizeof(double));
+        if (o->jac_index == NULL || o->jac_value == NULL || o->jc == NULL)
+            return pipit__error_nomem();
+        o->cap_jac = jsize;
+    }
+    return PIPIT_OK;
+}
+
+/* J at x (dim x m, row-major), columns divided by the scales. */
+static size_t
+jacobian(asgd_t *o, const reg_problem_t *pb, const double *x)
+{
+    const reg_level_t *L = pb->L;
+    size_t m = pipit_transform_jacobian(L->transform, x, o->jac_index,
+                                        o->jac_value);
+    for (unsigned d = 0; d < L->dim; d++)
+        for (size_t k = 0; k < m; k++)
+            o->jac_value[d * m + k] /= pb->scales[o->jac_index[k]];
+    return m;
+}
+
+/* ||A||_F² + 2√2 ||A A'||... : tr(S) + 2√2 ||S||_F of a dim x dim S. */
+static double
+bound(const double *s, unsigned dim)
+{
+    double tr = 0.0, f = 0.0;
+    for (unsigned d = 0; d < dim; d++)
+        tr += s[d * dim + d];
+    for (unsigned i = 0; i < dim * dim; i++)
+        f += s[i] * s[i];
+    return tr + 2.0 * sqrt(2.0) * sqrt(f);
+}
+
+static void
+jacobian_terms(asgd_t *o, const reg_problem_t *pb, const double *pts,
+               size_t count, jac_terms_t *jt)
+{
+    size_t n = pb->n;
+    unsigned dim = pb->L->dim;
+    double *c = o->c, s[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+    memset(c, 0, n * n * sizeof(double));
+    jt->max_jj = 0.0;
+    for (size_t j = 0; j < count; j++) {
+        size_t m = jacobian(o, pb, pts + j * dim);
+        const double *J = o->jac_value;
+        const size_t *ix = o->jac_index;
+        for (size_t k = 0; k < m; k++)
+            for (size_t l = 0; l < m; l++) {
+                double v = 0.0;
+                for (unsigned d = 0; d < dim; d++)
+                    v += J[d * m + k] * J[d * m + l];
+                c[ix[k] * n + ix[l]] += v;
+            }
+        for (unsigned d = 0; d < dim; d++)
+            for (unsigned e = 0; e < dim; e++) {
+                double v = 0.0;
+                for (size_t k = 0; k < m; k++)
+                    v += J[d * m + k] * J[e * m + k];
+                s[d * dim + e] = v;
+            }
+        jt->max_jj = fmax(jt->max_jj, bound(s, dim));
+    }
+    jt->trc = jt->trcc = 0.0;
+    for (size_t i = 0; i < n * n; i++) {
+        c[i] /= (double)count;
+        jt->trcc += c[i] * c[i];
+    }
+    for (size_t i = 0; i < n; i++)
+        jt->trc += c[i * n + i];
+    /* J C J' needs C complete: a second pass over the points. */
+    jt->max_jcj = 0.0;
+    for (size_t j = 0; j < count; j++) {
+        size_t m = jacobian(o, pb, pts + j * dim);
+        const double *J = o->jac_value;
+        const size_t *ix = o->jac_index;
+        for (unsigned d = 0; d < dim; d++)
+            for (size_t l = 0; l < m; l++) {
+                double v = 0.0;
+                for (size_t k = 0; k < m; k++)
+                    v += J[d * m + k] * c[ix[k] * n + ix[l]];
+                o->jc[d * m + l] = v;
+            }
+        for (unsigned d = 0; d < dim; d++)
+            for (unsigned e = 0; e < dim; e++) {
+                double v = 0.0;
+                for (size_t l = 0; l < m; l++)
+                    v += o->jc[d * m + l] * J[e * m + l];
+                s[d * dim + e] = v;
+            }
+        jt->max_jcj = fmax(jt->max_jcj, bound(s, dim));
+    }
+    jt->count = count;
+}
+
+/* Mean |g|² of exact gradients and mean |g - ĝ|² of approximate ones
+ * around mu (scaled space), at nm points perturbed by σ4·N(0, I). */
+static pipit_status_t
+gradient_terms(asgd_t *o, reg_problem_t *pb, const double *mu, size_t nm,
+               double sigma4, double *gg, double *ee)
+{
+    size_t n = pb->n;
+    pipit_status_t s;
+    double v;
+    *gg = *ee = 0.0;
+    for (size_t i = 0; i < nm; i++) {
+        for (size_t p = 0; p < n; p++) {
+            double z = sigma4 > 0.0 ? pipit__reg_rng_normal(pb->L->rng) : 0.0;
+            o->mu0[p] = mu[p] + sigma4 * z / pb->scales[p];
+        }
+        if ((s = pb->evaluate_exact(pb, o->mu0, (size_t)o->n_exact, &v,
+                                    o->gex)) != PIPIT_OK)
+            return s;
+        for (size_t p = 0; p < n; p++) {
+            double g = o->gex[p] / pb->scales[p];
+            *gg += g * g;
+        }
+        if (!pb->random_samples)
+            continue;
+        if ((s = pb->new_samples(pb)) != PIPIT_OK ||
+            (s = pb->evaluate(pb, o->mu0, &v, o->gap)) != PIPIT_OK)
+            return s;
+        for (size_t p = 0; p < n; p++) {
+            double e = (o->gex[p] - o->gap[p]) / pb->scales[p];
+            *ee += e * e;
+        }
+    }
+    *gg /= (double)nm;
+    *ee /= (double)nm;
+    return PIPIT_OK;
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The largest displacement a step along the exact gradient at mu makes,
+ * per unit gain: mean + 2 sd, or the 95th percentile, of |J_j g|. */
+static pipit_status_t
+displacement(asgd_t *o, reg_problem_t *pb, const double *mu,
+             const double *pts, size_t count, double *jacg)
+{
+    size_t n = pb->n;
+    unsigned dim = pb->L->dim;
+    double v;
+    pipit_status_t s = pb->evaluate_exact(pb, mu, (size_t)o->n_exact, &v,
+                                          o->gex);
+    if (s != PIPIT_OK)
+        return s;
+    for (size_t p = 0; p < n; p++)
+        o->gex[p] /= pb->scales[p];
+    double sum = 0.0, sum2 = 0.0;
+    for (size_t j = 0; j < count; j++) {
+        size_t m = jacobian(o, pb, pts + j * dim);
+        double len2 = 0.0;
+        for (unsigned d = 0; d < dim; d++) {
+            double u = 0.0;
+            for (size_t k = 0; k < m; k++)
+                u += o->jac_value[d * m + k] * o->gex[o->jac_index[k]];
+            len2 += u * u;
+        }
+        o->dist[j] = sqrt(len2);
+        sum += o->dist[j], sum2 += len2;
+    }
+    if (o->percentile95) {
+        qsort(o->dist, count, sizeof(double), cmp_double);
+        size_t k = (size_t)ceil(0.95 * (double)count);
+        *jacg = o->dist[k > 0 ? k - 1 : 0];
+    } else {
+        double mean = sum / (double)count;
+        double var = count > 1 ? (sum2 - sum * mean) / (double)(count - 1)
+                               : 0.0;
+        *jacg = mean + 2.0 * sqrt(fmax(0.0, var));
+    }
+    return PIPIT_OK;
+}
+
+pipit_status_t
+pipit__asgd_estimate(asgd_t *o, reg_problem_t *pb, const double *mu)
+{
+    const reg_level_t *L = pb->L;
+    const reg_map_t *map = L->map != NULL ? L->map : o->map;
+    pipit_status_t s;
+    double delta = 0.0;
+    const double *pts;
+    size_t count;
+    if ((s = max_step(o, L, &delta)) != PIPIT_OK)
+        return s;
+    size_t nj = o->n_jacobian > 0 ? (size_t)o->n_jacobian
+                                  : (pb->n > 1000 ? pb->n : 1000);
+    if ((s = pb->grid_points(pb, nj, &pts, &count)) != PIPIT_OK)
+        return s;
+    if (count == 0)
+        return pipit__error(PIPIT_EINVAL,
+                            "ASGD: no fixed point to measure the transform's "
+                            "Jacobian at (empty mask?)");
+    if ((s = reserve(o, pb->n, pipit_transform_jacobian_size(L->transform),
+                     L->dim, count)) != PIPIT_OK)
+        return s;
+    jac_terms_t jt;
+    jacobian_terms(o, pb, pts, count, &jt);
+
+    size_t nm = (size_t)o->n_gradient;
+    if (nm == 0) {
+        double K = jt.trc <= TINY || jt.trcc <= TINY ? 2.0 : 1.5;
+        double want = jt.trc > TINY
+                          ? ceil(8.0 * jt.trcc / (jt.trc * jt.trc) /
+                                 ((K - 1.0) * (K - 1.0)))
+                          : 2.0;
+        nm = want > 2.0 ? (want < 1e6 ? (size_t)want : 1000000) : 2;
+    }
+    double sigma4 = jt.max_jj > TINY ? delta / sqrt(jt.max_jj) : 0.0;
+    double gg, ee;
+    if ((s = gradient_terms(o, pb, mu, nm, sigma4, &gg, &ee)) != PIPIT_OK)
+        return s;
+    if (jt.trc <= TINY) {
+        pipit__reg_warn(map, "ASGD: the transform's Jacobian is zero on the "
+                             "fixed image; SP_a %g kept", o->user.a);
+        return PIPIT_OK;
+    }
+    double sigma1 = sqrt(gg / jt.trc), sigma3 = sqrt(ee / jt.trc);
+    double nu = sigma1 * sigma1 / (sigma1 * sigma1 + sigma3 * sigma3 + TINY);
+    asgd_gain_t *u = &o->used;
+    u->alpha = 1.0;
+    u->A = o->user.A;
+    if (o->method == ASGD_DISPLACEMENT) {
+        double jacg;
+        if ((s = displacement(o, pb, mu, pts, count, &jacg)) != PIPIT_OK)
+            return s;
+        if (!o->noise_compensation)
+            nu = 1.0;
+        u->a = delta * pow(u->A + 1.0, u->alpha) / (jacg + TINY) * nu;
+    } else {
+        double den = sigma1 * sqrt(jt.max_jcj);
+        if (den <= TINY) {
+            pipit__reg_warn(map, "ASGD: zero gradient at the start; SP_a %g "
+                                 "kept", o->user.a);
+            u->a = o->user.a;
+        } else {
+            u->a = u->A * delta / den * nu;
+        }
+    }
+    if (o->method != ASGD_ORIGINAL_SIGMOID_DEFAULT &&
+        (o->method != ASGD_DISPLACEMENT || o->noise_compensation)) {
+        u->fmax = 1.0;
+        u->fmin = -0.99 + 0.98 * nu;
+        u->omega = fmax(TINY, o->sigmoid_scale_factor * sigma3 * sigma3 *
+                                  sqrt(jt.trcc));
+    }
+    pipit__reg_info(map,
+                    "ASGD estimation: %zu Jacobian points, TrC %g, TrCC %g, "
+                    "maxJJ %g, maxJCJ %g, %zu gradients, sigma1 %g, "
+                    "sigma3 %g, MaximumStepLength %g",
+                    jt.count, jt.trc, jt.trcc, jt.max_jj, jt.max_jcj, nm,
+                    sigma1, sigma3, delta);
+    return PIPIT_OK;
+}
