@@ -958,9 +958,10 @@ pipit_status_t
 pipit__reg_level_mask(const reg_mask_t *mask, const reg_map_t *m, unsigned r,
                       const unsigned *factors, bool moving, reg_mask_t **out)
 {
-    (void)mask, (void)m, (void)r, (void)factors, (void)moving;
-    *out = NULL; /* erosion: from the samplers' mask_erode.c */
-    return PIPIT_OK;
+    *out = NULL;
+    if (mask == NULL)
+        return PIPIT_OK;
+    return pipit__reg_mask_for_level(mask, m, r, factors, moving, out);
 }
 
 /* ---- public API ------------------------------------------------------------ */

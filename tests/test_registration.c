@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <pipit/node_class.h>
 #include <pipit/pipit.h>
 
 #include "testutil.h"
@@ -56,8 +57,8 @@ registration(pipit_image_t *fixed, pipit_image_t *moving,
     ASSERT_OK(pipit_node_set_input_image(r, PIPIT_REGISTRATION_FIXED, fixed));
     ASSERT_OK(pipit_node_set_input_image(r, PIPIT_REGISTRATION_MOVING,
                                          moving));
-    ASSERT_OK(pipit_node_set_input_params(r, PIPIT_REGISTRATION_PARAMS,
-                                          maps));
+    ASSERT_OK(pipit_node_set_input_data(r, PIPIT_REGISTRATION_PARAMS,
+                                        PIPIT_DATA(maps)));
     return r;
 }
 
