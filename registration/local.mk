@@ -11,3 +11,5 @@ libpipit_internal_la_SOURCES += \
 	registration/mask.c \
 	registration/rng.c \
 	registration/samples.c
+# TEMPORARY: remove with the file when registration.c (the node) lands.
+libpipit_internal_la_SOURCES += registration/registration_stub.c

@@ -42,7 +42,10 @@ tests_pipit_tests_SOURCES = \
 	tests/test_filters_smooth_threads.c \
 	tests/test_filters_smooth_errors.c \
 	tests/test_filters_settings.c \
-	tests/test_filters_sources.c
+	tests/test_filters_sources.c \
+	tests/test_plot.c \
+	tools/plot.c \
+	tools/plot.h
 tests_pipit_tests_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) \
 	-DPIPIT_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
 tests_pipit_tests_LDADD = libpipit-internal.la $(CUNIT_LIBS)
@@ -90,3 +93,6 @@ EXTRA_DIST += tests/fuzz
 # The shared library exports only public pipit_ names.
 TESTS += tests/exports.sh
 EXTRA_DIST += tests/exports.sh
+# `pipit register`'s exit codes and checks before the first iteration.
+TESTS += tests/test_register_cli.sh
+EXTRA_DIST += tests/test_register_cli.sh
