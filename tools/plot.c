@@ -230,11 +230,13 @@ tool_plot_layout(tool_plot_frame_t *f, unsigned width, unsigned height,
                  const tool_plot_series_t *s, size_t n)
 {
     double x0 = INFINITY, x1 = -INFINITY, y0 = INFINITY, y1 = -INFINITY;
+    bool whole = true; /* x all integers (iterations): integer ticks */
     for (size_t k = 0; k < n; k++)
         for (size_t i = 0; i < s[k].n; i++) {
             if (!isfinite(s[k].x[i]) || !isfinite(s[k].y[i]))
                 continue;
             x0 = fmin(x0, s[k].x[i]), x1 = fmax(x1, s[k].x[i]);
+            whole = whole && s[k].x[i] == floor(s[k].x[i]);
             y0 = fmin(y0, s[k].y[i]), y1 = fmax(y1, s[k].y[i]);
         }
     if (!(x1 >= x0))
@@ -245,6 +247,12 @@ tool_plot_layout(tool_plot_frame_t *f, unsigned width, unsigned height,
     f->width = width, f->height = height;
     f->x0 = x0, f->x1 = x1, f->y0 = y0, f->y1 = y1;
     f->x_step = nice_range(&f->x0, &f->x1);
+    if (whole && f->x_step < 1.0) {
+        f->x_step = 1.0;
+        f->x0 = floor(f->x0), f->x1 = ceil(f->x1);
+        if (!(f->x1 > f->x0))
+            f->x1 = f->x0 + 1.0;
+    }
     f->y_step = nice_range(&f->y0, &f->y1);
     /* room on the left for the widest y tick label */
     unsigned label_w = 0;
@@ -256,7 +264,7 @@ tool_plot_layout(tool_plot_frame_t *f, unsigned width, unsigned height,
             label_w = w;
     }
     f->left = 10 + label_w + TICK + 4;
-    f->top = 14 * SCALE / 2 + 7 * SCALE + 8;     /* the y title above */
+    f->top = 7 * SCALE + 7 * SCALE / 2 + 14; /* title, half a label */
     f->right = width - 20;
     f->bottom = height - (TICK + 4 + 7 * SCALE + 8 + 7 * SCALE + 10);
     if (f->left + 20 > f->right)
