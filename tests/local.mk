@@ -96,3 +96,9 @@ EXTRA_DIST += tests/exports.sh
 # `pipit register`'s exit codes and checks before the first iteration.
 TESTS += tests/test_register_cli.sh
 EXTRA_DIST += tests/test_register_cli.sh
+# tools/pipit with a stand-in registration node: `pipit register`'s
+# output folder tested apart from the real node (tests/fake_registration.c).
+check_PROGRAMS += tests/pipit-fake-register
+tests_pipit_fake_register_SOURCES = tests/fake_registration.c \
+	$(tools_pipit_SOURCES)
+tests_pipit_fake_register_LDADD = libpipit-internal.la

@@ -124,5 +124,51 @@ else
     [ -s "$TMP/stderr" ] && { echo "FAIL: a run off a terminal wrote to stderr:"; cat "$TMP/stderr"; fails=$((fails + 1)); }
 fi
 
+# The output folder, with a stand-in node (tests/fake_registration.c:
+# map m translates by (m+1, -(m+1)/2) after the previous map, two
+# resolutions of four iterations each).
+FAKE=./tests/pipit-fake-register
+if [ -x "$FAKE" ]; then
+    mkdir "$TMP/fake"
+    sed 's/(ImageSampler "Full")/(ImageSampler "Full")\n(ResultImagePixelType "float")/' "$P" >"$TMP/p1.txt"
+    printf '(ResultImageFormat "nii")\n(ResampleInterpolator "FinalLinearInterpolator")\n' | cat "$P" - >"$TMP/p2.txt"
+    printf '(WriteResultImage "false")\n(WriteIterationInfo "false")\n' | cat "$P" - >"$TMP/p3.txt"
+    expect 0 "" -- $FAKE register -f "$F" -m "$M" -p "$TMP/p1.txt" -p "$TMP/p2.txt" -p "$TMP/p3.txt" -out "$TMP/fake"
+    [ -s "$TMP/stderr" ] && { echo "FAIL: a run off a terminal wrote to stderr:"; cat "$TMP/stderr"; fails=$((fails + 1)); }
+    for f in elastix.log IterationInfo.0.R0.txt IterationInfo.0.R1.txt \
+             IterationInfo.1.R1.txt TransformParameters.0.txt \
+             TransformParameters.1.txt TransformParameters.2.txt \
+             result.0.mhd result.1.nii convergence.png; do
+        [ -s "$TMP/fake/$f" ] || { echo "FAIL: no $f in the output folder"; fails=$((fails + 1)); }
+    done
+    for f in IterationInfo.2.R0.txt result.2.mhd; do
+        [ -e "$TMP/fake/$f" ] && { echo "FAIL: $f written though switched off"; fails=$((fails + 1)); }
+    done
+    # elastix's IterationInfo: the header, then one row per iteration
+    [ "$(wc -l <"$TMP/fake/IterationInfo.0.R1.txt")" = 5 ] || { echo "FAIL: IterationInfo.0.R1.txt:"; cat "$TMP/fake/IterationInfo.0.R1.txt"; fails=$((fails + 1)); }
+    head -1 "$TMP/fake/IterationInfo.0.R0.txt" | grep -q '^1:ItNr	2:Metric' || { echo "FAIL: IterationInfo header"; fails=$((fails + 1)); }
+    # each TP file holds its own map's link and names the one before it
+    grep -q '(InitialTransformParametersFileName "NoInitialTransform")' "$TMP/fake/TransformParameters.0.txt" || { echo "FAIL: TP 0 initial"; fails=$((fails + 1)); }
+    grep -q "(InitialTransformParametersFileName \"$TMP/fake/TransformParameters.0.txt\")" "$TMP/fake/TransformParameters.1.txt" || { echo "FAIL: TP 1 initial"; cat "$TMP/fake/TransformParameters.1.txt"; fails=$((fails + 1)); }
+    grep -q "(InitialTransformParametersFileName \"$TMP/fake/TransformParameters.1.txt\")" "$TMP/fake/TransformParameters.2.txt" || { echo "FAIL: TP 2 initial"; fails=$((fails + 1)); }
+    grep -q '(TransformParameters 2.000000 -1.000000)' "$TMP/fake/TransformParameters.1.txt" || { echo "FAIL: TP 1 parameters"; grep TransformParameters "$TMP/fake/TransformParameters.1.txt"; fails=$((fails + 1)); }
+    grep -q '(Size 256 256)' "$TMP/fake/TransformParameters.2.txt" || { echo "FAIL: TP 2 grid"; fails=$((fails + 1)); }
+    grep -q '(ResultImageFormat "nii")' "$TMP/fake/TransformParameters.1.txt" || { echo "FAIL: TP 1 resampler keys"; fails=$((fails + 1)); }
+    # result.0 (resampled here, float): the moving image moved by (1, -0.5)
+    expect 0 "pixel type   f32" -- $PIPIT info "$TMP/fake/result.0.mhd"
+    # -t0: the first file names it verbatim
+    mkdir "$TMP/t0"
+    expect 0 "" -- $FAKE register -f "$F" -m "$M" -p "$P" -t0 "$TMP/fake/TransformParameters.1.txt" -out "$TMP/t0/"
+    grep -q "(InitialTransformParametersFileName \"$TMP/fake/TransformParameters.1.txt\")" "$TMP/t0/TransformParameters.0.txt" || { echo "FAIL: TP 0 does not name -t0"; fails=$((fails + 1)); }
+    grep -q '(TransformParameters 1.000000 -0.500000)' "$TMP/t0/TransformParameters.0.txt" || { echo "FAIL: TP 0 after -t0: not its own link"; fails=$((fails + 1)); }
+    # transformix reads the chain, when installed
+    if command -v transformix >/dev/null 2>&1; then
+        mkdir "$TMP/tx"
+        expect 0 "" -- $FAKE register -f "$F" -m "$M" -p "$P" -p "$P" -out "$TMP/fake"
+        expect 0 "" -- transformix -tp "$TMP/fake/TransformParameters.1.txt" -def all -out "$TMP/tx"
+        [ -s "$TMP/tx/deformationField.mhd" ] || { echo "FAIL: transformix wrote no deformation field"; fails=$((fails + 1)); }
+    fi
+fi
+
 [ "$fails" = 0 ] && echo "tests/test_register_cli.sh: all passed"
 exit $((fails > 0))
