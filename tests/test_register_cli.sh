@@ -124,6 +124,12 @@ else
     [ -s "$TMP/stderr" ] && { echo "FAIL: a run off a terminal wrote to stderr:"; cat "$TMP/stderr"; fails=$((fails + 1)); }
 fi
 
+# pipit transform: transformix's exit codes
+expect 255 "no -tp" -- $PIPIT transform -in "$F" -out "$TMP/out"
+expect 255 "nothing to do" -- $PIPIT transform -tp "$P" -out "$TMP/out"
+expect 254 "-out" -- $PIPIT transform -tp "$P" -in "$F" -out "$TMP/nowhere"
+expect 1 "good.txt" -- $PIPIT transform -tp "$P" -in "$F" -out "$TMP/out"
+
 # The output folder, with a stand-in node (tests/fake_registration.c:
 # map m translates by (m+1, -(m+1)/2) after the previous map, two
 # resolutions of four iterations each).
@@ -167,6 +173,12 @@ if [ -x "$FAKE" ]; then
         expect 0 "" -- $FAKE register -f "$F" -m "$M" -p "$P" -p "$P" -out "$TMP/fake"
         expect 0 "" -- transformix -tp "$TMP/fake/TransformParameters.1.txt" -def all -out "$TMP/tx"
         [ -s "$TMP/tx/deformationField.mhd" ] || { echo "FAIL: transformix wrote no deformation field"; fails=$((fails + 1)); }
+        # pipit transform writes the same field, to the byte
+        mkdir "$TMP/px"
+        expect 0 "" -- $PIPIT transform -tp "$TMP/fake/TransformParameters.1.txt" -def all -jac all -in "$M" -out "$TMP/px"
+        cmp -s "$TMP/tx/deformationField.raw" "$TMP/px/deformationField.raw" || { echo "FAIL: pipit transform's deformation field differs from transformix's"; fails=$((fails + 1)); }
+        expect 0 "min/max      1 1" -- $PIPIT info "$TMP/px/spatialJacobian.mhd"
+        expect 0 "pixel type   i16" -- $PIPIT info "$TMP/px/result.mhd"
     fi
 fi
 

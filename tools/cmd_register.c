@@ -416,8 +416,8 @@ read_mask(run_t *r, const char *flag, const char *path, unsigned dim,
 }
 
 /* ResultImagePixelType as pipit's type ("unsigned_char" too). */
-static pipit_status_t
-result_type(const char *name, pipit_pixel_type_t *t)
+pipit_status_t
+tool_result_type(const char *name, pipit_pixel_type_t *t)
 {
     char buf[PIPIT_TP_NAME_SIZE];
     snprintf(buf, sizeof buf, "%s", name);
@@ -460,7 +460,7 @@ check_output_keys(run_t *r, size_t i)
                        "pipit cannot write that format (%s)",
                     file, fmt, pipit_error_message());
     pipit_pixel_type_t t;
-    if (result_type(type, &t) != PIPIT_OK)
+    if (tool_result_type(type, &t) != PIPIT_OK)
         return fail(r, "parameter file '%s': (ResultImagePixelType "
                        "\"%s\"): %s",
                     file, type, pipit_error_message());
@@ -546,8 +546,8 @@ write_tp(run_t *r, pipit_node_t *node, size_t i, const pipit_image_t *fixed,
 
 /* v to type t with C's truncation toward zero (elastix's cast); values
  * out of the type's range, where C's cast is undefined, clamp. */
-static pipit_image_t *
-truncate_to(const pipit_image_t *src, pipit_pixel_type_t t)
+pipit_image_t *
+tool_truncate_to(const pipit_image_t *src, pipit_pixel_type_t t)
 {
     pipit_image_t *dst = pipit_image_new(pipit_image_dim(src),
                                          pipit_image_size(src), t,
@@ -589,8 +589,8 @@ truncate_to(const pipit_image_t *src, pipit_pixel_type_t t)
 }
 
 /* elastix's ResampleInterpolator as the resample node's interpolator. */
-static const char *
-interpolator_name(const char *elastix)
+const char *
+tool_interpolator_name(const char *elastix)
 {
     if (strcmp(elastix, "FinalNearestNeighborInterpolator") == 0)
         return "nearest";
@@ -631,7 +631,7 @@ write_result(run_t *r, pipit_node_t *node, size_t i, pipit_node_t *fixed_r,
         return TOOL_OK;
     }
     pipit_pixel_type_t type;
-    if (result_type(type_name, &type) != PIPIT_OK ||
+    if (tool_result_type(type_name, &type) != PIPIT_OK ||
         pipit_params_get_string(p, "ResampleInterpolator", 0,
                                 "FinalBSplineInterpolator", &interp) !=
             PIPIT_OK ||
@@ -651,13 +651,13 @@ write_result(run_t *r, pipit_node_t *node, size_t i, pipit_node_t *fixed_r,
         pipit_node_set_input(res, 1, fixed_r, 0) != PIPIT_OK ||
         pipit_resample_set_transform(
             res, pipit_registration_map_transform(node, i)) != PIPIT_OK ||
-        pipit_node_set(res, "interpolator", interpolator_name(interp)) !=
+        pipit_node_set(res, "interpolator", tool_interpolator_name(interp)) !=
             PIPIT_OK ||
         pipit_node_set(res, "order", order_text) != PIPIT_OK ||
         pipit_node_set(res, "default-value", dflt_text) != PIPIT_OK ||
         pipit_node_set(res, "type", "f64") != PIPIT_OK ||
         pipit_node_update(res) != PIPIT_OK ||
-        (cast = truncate_to(pipit_node_get_output(res, 0), type)) == NULL ||
+        (cast = tool_truncate_to(pipit_node_get_output(res, 0), type)) == NULL ||
         pipit_image_write_with(cast, path, &opt) != PIPIT_OK)
         rc = fail_status(r, path);
     pipit_image_unref(cast);

@@ -9,6 +9,7 @@ tools_pipit_SOURCES = \
 	tools/cmd_convert.c \
 	tools/cmd_filter.c \
 	tools/cmd_register.c \
+	tools/cmd_transform.c \
 	tools/plot.c \
 	tools/plot.h
 tools_pipit_LDADD = libpipit-internal.la
