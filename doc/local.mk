@@ -11,3 +11,5 @@ update-filters-doc: tools/pipit$(EXEEXT)
 	$(AM_V_GEN)tools/pipit$(EXEEXT) filters --markdown \
 		> $(srcdir)/doc/filters.md
 .PHONY: update-filters-doc
+# The man page of `pipit register`.
+dist_man1_MANS = doc/pipit-register.1

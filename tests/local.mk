@@ -47,7 +47,10 @@ tests_pipit_tests_SOURCES = \
 	tests/test_filters_settings.c \
 	tests/test_filters_sources.c \
 	tests/test_reg_metrics.c \
-	tests/test_reg_optimizers.c
+	tests/test_reg_optimizers.c \
+	tests/test_plot.c \
+	tools/plot.c \
+	tools/plot.h
 tests_pipit_tests_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) \
 	-DPIPIT_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
 tests_pipit_tests_LDADD = libpipit-internal.la $(CUNIT_LIBS)
@@ -95,3 +98,12 @@ EXTRA_DIST += tests/fuzz
 # The shared library exports only public pipit_ names.
 TESTS += tests/exports.sh
 EXTRA_DIST += tests/exports.sh
+# `pipit register`'s exit codes and checks before the first iteration.
+TESTS += tests/test_register_cli.sh
+EXTRA_DIST += tests/test_register_cli.sh
+# tools/pipit with a stand-in registration node: `pipit register`'s
+# output folder tested apart from the real node (tests/fake_registration.c).
+check_PROGRAMS += tests/pipit-fake-register
+tests_pipit_fake_register_SOURCES = tests/fake_registration.c \
+	$(tools_pipit_SOURCES)
+tests_pipit_fake_register_LDADD = libpipit-internal.la

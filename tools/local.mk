@@ -7,7 +7,11 @@ tools_pipit_SOURCES = \
 	tools/tool.h \
 	tools/cmd_info.c \
 	tools/cmd_convert.c \
-	tools/cmd_filter.c
+	tools/cmd_filter.c \
+	tools/cmd_register.c \
+	tools/cmd_transform.c \
+	tools/plot.c \
+	tools/plot.h
 tools_pipit_LDADD = libpipit-internal.la
 TESTS += tools/test_pipit.sh
 EXTRA_DIST += tools/test_pipit.sh

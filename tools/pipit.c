@@ -18,7 +18,9 @@
     X(info, "print size, spacing, origin, direction, pixel type, min/max") \
     X(convert, "convert an image file to another format or pixel type")   \
     X(filter, "run one filter on image files (`pipit filters` lists them)") \
-    X(filters, "list the filters and their settings (--markdown)")
+    X(filters, "list the filters and their settings (--markdown)")       \
+    X(register, "register two images as elastix does (elastix's flags)")  \
+    X(transform, "apply a TransformParameters file (transformix's flags)")
 
 #define DECLARE(name, help) int pipit_cmd_##name(int argc, char **argv);
 COMMANDS(DECLARE)

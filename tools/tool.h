@@ -28,4 +28,18 @@ int tool_fail_status(pipit_status_t st);
  * SIGXFSZ into a write error (tools/signals.c). */
 void tool_signals_install(void);
 
+/* Shared by `pipit register` and `pipit transform` (cmd_register.c). */
+#include <pipit/image.h>
+
+/** ResultImagePixelType ("short", "unsigned_char", ...) as pipit's type. */
+pipit_status_t tool_result_type(const char *name, pipit_pixel_type_t *t);
+
+/** A copy of src (f64, whole) as type t, truncated toward zero as
+ * elastix casts (out-of-range values clamp); NULL on error. */
+pipit_image_t *tool_truncate_to(const pipit_image_t *src,
+                                pipit_pixel_type_t t);
+
+/** elastix's ResampleInterpolator as the resample node's interpolator. */
+const char *tool_interpolator_name(const char *elastix);
+
 #endif
