@@ -26,9 +26,20 @@
  * it). Lines hold only the image's voxels: the outside of the image is
  * not "0", so a mask touching the image border is not eroded there.
  *
+ * Measured against Debian's elastix 5.0.1 (ITK 5.2), by counting the
+ * Full sampler's samples around a line / plane of 0s in a fixed mask
+ * (see the samplers branch's report): axis 0 (and axis 1 in 3-D) lose
+ * exactly r_d = f_d + 1 voxels per side, as derived here, for every
+ * schedule tried; the LAST axis does not follow the schedule: 1 voxel
+ * per side in 2-D, and in 3-D two planes in all around a plane of 0s.
+ * That looks like a defect of that build's threaded filter, not the
+ * intended semantics; this file keeps the derived box on every axis.
+ *
  * Each line takes two passes (distance to the nearest 0 before and after)
  * marking voxels to clear with 2, so the original 0s stay recognisable,
- * then one pass clears them: no scratch, lines spread over the pool.
+ * then one pass clears them. Lines of the y and z axes go XCHUNK side by
+ * side so that the passes read whole rows; pieces of lines spread over
+ * the pool (each line is independent: any thread count, same mask).
  */
 #include <math.h>
 #include <stdio.h>
@@ -50,38 +61,85 @@ erode_lines(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
     (void)worker;
     (void)acc;
     const erode_job_t *j = ctx;
-    size_t n = j->size[j->axis], s = j->stride[j->axis], r = j->reach;
+    size_t n = j->size[0], r = j->reach;
     for (size_t line = lo; line < hi; line++) {
-        /* the line's first voxel: the other axes' coordinates from line */
-        size_t rest = line, off = 0;
-        for (unsigned a = 0; a < j->dim; a++) {
-            if (a == j->axis)
-                continue;
-            off += (rest % j->size[a]) * j->stride[a];
-            rest /= j->size[a];
-        }
-        uint8_t *p = j->px + off;
+        uint8_t *p = j->px + line * j->stride[1];
         /* forward: voxels at most r after a 0 */
         size_t last = SIZE_MAX;
         for (size_t i = 0; i < n; i++) {
-            uint8_t v = p[i * s];
-            if (v == 0)
+            if (p[i] == 0)
                 last = i;
             else if (last != SIZE_MAX && i - last <= r)
-                p[i * s] = 2;
+                p[i] = 2;
         }
         /* backward: voxels at most r before a 0 */
         last = SIZE_MAX;
         for (size_t i = n; i-- > 0;) {
-            uint8_t v = p[i * s];
-            if (v == 0)
+            if (p[i] == 0)
                 last = i;
             else if (last != SIZE_MAX && last - i <= r)
-                p[i * s] = 2;
+                p[i] = 2;
         }
         for (size_t i = 0; i < n; i++)
-            if (p[i * s] == 2)
-                p[i * s] = 0;
+            if (p[i] == 2)
+                p[i] = 0;
+    }
+    return PIPIT_OK;
+}
+
+/* Along axis > 0: lines side by side along x, XCHUNK at a time, so each
+ * step reads contiguous rows instead of one byte per cache line. */
+#define XCHUNK 256
+
+static pipit_status_t
+erode_columns(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    (void)worker;
+    (void)acc;
+    const erode_job_t *j = ctx;
+    unsigned ax = j->axis;
+    size_t n = j->size[ax], s = j->stride[ax], r = j->reach;
+    size_t nx = j->size[0], chunks = (nx + XCHUNK - 1) / XCHUNK;
+    size_t last[XCHUNK];
+    for (size_t unit = lo; unit < hi; unit++) {
+        size_t x0 = (unit % chunks) * XCHUNK, rest = unit / chunks;
+        size_t w = nx - x0 < XCHUNK ? nx - x0 : XCHUNK;
+        size_t off = x0;
+        for (unsigned a = 1; a < j->dim; a++) {
+            if (a == ax)
+                continue;
+            off += (rest % j->size[a]) * j->stride[a];
+            rest /= j->size[a];
+        }
+        uint8_t *base = j->px + off;
+        for (size_t x = 0; x < w; x++)
+            last[x] = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            uint8_t *p = base + i * s;
+            for (size_t x = 0; x < w; x++) {
+                if (p[x] == 0)
+                    last[x] = i;
+                else if (last[x] != SIZE_MAX && i - last[x] <= r)
+                    p[x] = 2;
+            }
+        }
+        for (size_t x = 0; x < w; x++)
+            last[x] = SIZE_MAX;
+        for (size_t i = n; i-- > 0;) {
+            uint8_t *p = base + i * s;
+            for (size_t x = 0; x < w; x++) {
+                if (p[x] == 0)
+                    last[x] = i;
+                else if (last[x] != SIZE_MAX && last[x] - i <= r)
+                    p[x] = 2;
+            }
+        }
+        for (size_t i = 0; i < n; i++) {
+            uint8_t *p = base + i * s;
+            for (size_t x = 0; x < w; x++)
+                if (p[x] == 2)
+                    p[x] = 0;
+        }
     }
     return PIPIT_OK;
 }
@@ -145,9 +203,17 @@ pipit__reg_mask_erode(const reg_mask_t *m, const double *radius,
     for (unsigned a = 0; a < m->dim; a++) {
         j.axis = a;
         j.reach = reach_of(radius[a]);
-        size_t lines = total / j.size[a];
-        size_t grain = 65536 / j.size[a] + 1;
-        pipit_status_t st = pipit_parallel_for(lines, grain, erode_lines, &j);
+        pipit_status_t st;
+        if (a == 0) {
+            size_t lines = total / j.size[0];
+            st = pipit_parallel_for(lines, 65536 / j.size[0] + 1,
+                                    erode_lines, &j);
+        } else {
+            size_t chunks = (j.size[0] + XCHUNK - 1) / XCHUNK;
+            size_t units = total / j.size[a] / j.size[0] * chunks;
+            st = pipit_parallel_for(units, 65536 / (j.size[a] * XCHUNK) + 1,
+                                    erode_columns, &j);
+        }
         if (st != PIPIT_OK) {
             pipit__reg_mask_free(e);
             return st;

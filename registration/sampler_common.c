@@ -129,7 +129,24 @@ typedef struct lattice_job {
     const char *data;
     const ptrdiff_t *strides;
     size_t buf_lo[PIPIT_MAX_DIM];
+    /* the mask's pixels when it shares the image's grid: a voxel is then
+     * inside iff its own mask pixel is (what the lookup in physical
+     * space finds too, without the two matrix products) */
+    const uint8_t *same_grid;
 } lattice_job_t;
+
+/* Inside the mask: voxel idx (image indices), point p. */
+static inline bool
+inside(const lattice_job_t *j, const size_t *idx, const double *p)
+{
+    if (j->same_grid != NULL) {
+        size_t off = 0;
+        for (unsigned a = 0; a < j->dim; a++)
+            off += idx[a] * j->mask->stride[a];
+        return j->same_grid[off] != 0;
+    }
+    return pipit__reg_mask_inside(j->mask, p);
+}
 
 /* Index and pixel address of the first voxel of lattice row `row`. */
 static const char *
@@ -158,13 +175,16 @@ count_rows(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
         size_t idx[PIPIT_MAX_DIM];
         row_start(j, row, idx);
         size_t n = 0;
+        double ci[PIPIT_MAX_DIM], p[PIPIT_MAX_DIM];
+        for (unsigned a = 0; a < d; a++)
+            ci[a] = (double)idx[a];
         for (size_t k = 0; k < j->count[0]; k++) {
-            double ci[PIPIT_MAX_DIM], p[PIPIT_MAX_DIM];
-            for (unsigned a = 0; a < d; a++)
-                ci[a] = (double)idx[a];
-            ci[0] = (double)(j->first[0] + k * j->step[0]);
-            pipit_image_index_to_point(j->L->fixed, ci, p);
-            n += pipit__reg_mask_inside(j->mask, p);
+            idx[0] = j->first[0] + k * j->step[0];
+            if (j->same_grid == NULL) {
+                ci[0] = (double)idx[0];
+                pipit_image_index_to_point(j->L->fixed, ci, p);
+            }
+            n += inside(j, idx, p);
         }
         j->rows[row] = n;
     }
@@ -188,12 +208,13 @@ fill_rows(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
         for (unsigned a = 0; a < d; a++)
             ci[a] = (double)idx[a];
         for (size_t k = 0; k < j->count[0]; k++, px += xstep) {
-            ci[0] = (double)(j->first[0] + k * j->step[0]);
+            idx[0] = j->first[0] + k * j->step[0];
+            ci[0] = (double)idx[0];
             /* a local point first: a rejected one must not touch the
              * slot that the next row, maybe on another worker, owns */
             double p[PIPIT_MAX_DIM];
             pipit_image_index_to_point(j->L->fixed, ci, p);
-            if (j->mask != NULL && !pipit__reg_mask_inside(j->mask, p))
+            if (j->mask != NULL && !inside(j, idx, p))
                 continue;
             memcpy(pts + o * d, p, d * sizeof *p);
             vals[o++] = *(const float *)px;
@@ -234,6 +255,13 @@ pipit__reg_sample_lattice(const reg_level_t *L, const size_t *first,
     memcpy(j.buf_lo, b.lo, sizeof j.buf_lo);
     j.data = pipit_image_data(L->fixed);
     j.strides = pipit_image_strides(L->fixed);
+    if (j.mask != NULL && pipit_image_same_grid(j.mask->image, L->fixed, 0.0)) {
+        bool zero = true;
+        for (unsigned a = 0; a < L->dim; a++)
+            zero = zero && b.lo[a] == 0;
+        if (zero)
+            j.same_grid = j.mask->pixels;
+    }
     /* about 16k samples a piece: enough work to pay for the hand-out */
     size_t grain = 16384 / count[0];
     if (grain == 0)

@@ -695,6 +695,17 @@ test_threads(void)
             pipit__reg_samples_free(&a);
             pipit__reg_samples_free(&b);
         }
+    /* erosion: lines over the pool, the same mask for any count */
+    double rho[3] = { 2, 3, 1 };
+    reg_mask_t *e1 = NULL, *e3 = NULL;
+    ASSERT_OK(pipit_pool_set_threads(1));
+    ASSERT_OK(pipit__reg_mask_erode(m, rho, &e1));
+    ASSERT_OK(pipit_pool_set_threads(3));
+    ASSERT_OK(pipit__reg_mask_erode(m, rho, &e3));
+    CU_ASSERT(e1->n_inside < m->n_inside && e1->n_inside > 1000);
+    CU_ASSERT(memcmp(e1->pixels, e3->pixels, 64 * 48 * 24) == 0);
+    pipit__reg_mask_free(e1);
+    pipit__reg_mask_free(e3);
     ASSERT_OK(pipit_pool_set_threads(0));
     pipit__reg_mask_free(m);
     pipit_image_unref(img);
