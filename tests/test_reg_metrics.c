@@ -378,6 +378,154 @@ test_ncc(void)
                3, "", 2.0);
 }
 
+/* ---- Mutual information: a straightforward histogram ------------------ */
+
+static double
+cubic(double u)
+{
+    double a = fabs(u);
+    if (a < 1)
+        return 2.0 / 3.0 - a * a + 0.5 * a * a * a;
+    if (a < 2)
+        return (2 - a) * (2 - a) * (2 - a) / 6.0;
+    return 0.0;
+}
+
+/* p[m][f] with B bins both ways (NumberOfHistogramBins in params, else
+ * 32), box fixed kernel, cubic moving kernel, the spec's limits. */
+static size_t
+ref_histogram(const fx_t *f, const double *F, const double *M, size_t n,
+              const char *params, double *p)
+{
+    size_t B = 32;
+    const char *k = strstr(params, "NumberOfHistogramBins ");
+    if (k != NULL)
+        B = (size_t)atoi(k + strlen("NumberOfHistogramBins "));
+    double fmin, fmax, mmin, mmax;
+    image_range(f->fixed, &fmin, &fmax);
+    image_range(f->moving, &mmin, &mmax);
+    double fa = fmin - 0.01 * (fmax - fmin), fb = fmax + 0.01 * (fmax - fmin);
+    double ma = mmin - 0.01 * (mmax - mmin), mb = mmax + 0.01 * (mmax - mmin);
+    /* Fixed: padding 0; moving: padding 1, epsilon over B − 2 − 1. */
+    double fe = 0.001 * (fb - fa) / (double)(B - 1);
+    double fw = (fb - fa + 2 * fe) / (double)(B - 1);
+    double me = 0.001 * (mb - ma) / (double)(B - 3);
+    double mw = (mb - ma + 2 * me) / (double)(B - 3);
+    memset(p, 0, B * B * sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+        double fv = F[i] < fa ? fa : F[i] > fb ? fb : F[i];
+        double mv = M[i];
+        if (mv > mmax)
+            mv = mb + (mmax - mb) * exp((mv - mmax) / (mmax - mb));
+        if (mv < mmin)
+            mv = ma + (mmin - ma) * exp((mv - mmin) / (mmin - ma));
+        /* Bin of the fixed value: its distance above the lower edge. */
+        int fbin = (int)floor((fv - fa + fe) / fw + 0.5);
+        double xm = (mv - ma + me) / mw + 1.0;
+        int m0 = (int)floor(xm) - 1;
+        for (int t = 0; t < 4; t++)
+            p[(size_t)(m0 + t) * B + (size_t)fbin] += cubic(m0 + t - xm);
+    }
+    for (size_t k2 = 0; k2 < B * B; k2++)
+        p[k2] /= (double)n;
+    return B;
+}
+
+static double
+ref_mattes(const fx_t *f, const double *F, const double *M, size_t n,
+           const char *params)
+{
+    static double p[64 * 64];
+    size_t B = ref_histogram(f, F, M, n, params, p);
+    double pf[64] = { 0 }, pm[64] = { 0 }, mi = 0;
+    for (size_t m = 0; m < B; m++)
+        for (size_t k = 0; k < B; k++) {
+            pf[k] += p[m * B + k];
+            pm[m] += p[m * B + k];
+        }
+    for (size_t m = 0; m < B; m++)
+        for (size_t k = 0; k < B; k++)
+            if (p[m * B + k] > 1e-16 && pf[k] * pm[m] > 1e-16)
+                mi += p[m * B + k] * log(p[m * B + k] / (pf[k] * pm[m]));
+    return -mi;
+}
+
+static double
+ref_nmi(const fx_t *f, const double *F, const double *M, size_t n,
+        const char *params)
+{
+    static double p[64 * 64];
+    size_t B = ref_histogram(f, F, M, n, params, p);
+    double pf[64] = { 0 }, pm[64] = { 0 }, hf = 0, hm = 0, hfm = 0;
+    for (size_t m = 0; m < B; m++)
+        for (size_t k = 0; k < B; k++) {
+            pf[k] += p[m * B + k];
+            pm[m] += p[m * B + k];
+            if (p[m * B + k] > 1e-16)
+                hfm -= p[m * B + k] * log(p[m * B + k]);
+        }
+    for (size_t k = 0; k < B; k++) {
+        if (pf[k] > 1e-16)
+            hf -= pf[k] * log(pf[k]);
+        if (pm[k] > 1e-16)
+            hm -= pm[k] * log(pm[k]);
+    }
+    return -(hf + hm) / hfm;
+}
+
+static void
+test_mattes(void)
+{
+    const reg_metric_class_t *mc = &pipit__reg_metric_mattes;
+    value_case(mc, ref_mattes, 1e-9, 1e-3, 2, "translation",
+               "BSplineInterpolator", 3, "", 1.0);
+    value_case(mc, ref_mattes, 1e-9, 1e-3, 2, "affine", "BSplineInterpolator",
+               3, "(NumberOfHistogramBins 20)", 1.0);
+    value_case(mc, ref_mattes, 1e-9, 1e-3, 3, "affine", "BSplineInterpolator",
+               3, "", 1.3);
+}
+
+static void
+test_nmi(void)
+{
+    const reg_metric_class_t *mc = &pipit__reg_metric_nmi;
+    value_case(mc, ref_nmi, 1e-9, 1e-3, 2, "affine", "BSplineInterpolator",
+               3, "", 1.0);
+    value_case(mc, ref_nmi, 1e-9, 1e-3, 3, "translation",
+               "BSplineInterpolator", 3, "(NumberOfHistogramBins 24)", 0.8);
+}
+
+/* Aligned images share more information than misaligned ones: the value
+ * (−MI, −NMI) is lowest at the true shift. */
+static void
+test_mi_alignment(void)
+{
+    const reg_metric_class_t *mcs[] = { &pipit__reg_metric_mattes,
+                                        &pipit__reg_metric_nmi };
+    for (size_t k = 0; k < 2; k++) {
+        fx_t f;
+        fx_init(&f, 2, "BSplineInterpolator", 3, "translation", "", 1500,
+                1.0);
+        ASSERT_OK(fx_metric(&f, mcs[k]));
+        double v[3];
+        const double mus[3][2] = { { 1.7, -1.2 }, { 0.0, 0.0 }, { 3.5, 0.5 } };
+        for (int t = 0; t < 3; t++) {
+            fx_set(&f, mus[t]);
+            ASSERT_OK(fx_eval(&f, &v[t], NULL, NULL));
+        }
+        CU_ASSERT_TRUE(v[0] < v[1] - 0.05);
+        CU_ASSERT_TRUE(v[0] < v[2] - 0.05);
+        /* At the true shift the gradient nearly vanishes. */
+        double d[2], d1[2];
+        fx_set(&f, mus[0]);
+        ASSERT_OK(fx_eval(&f, &v[0], d, NULL));
+        fx_set(&f, mus[1]);
+        ASSERT_OK(fx_eval(&f, &v[1], d1, NULL));
+        CU_ASSERT_TRUE(hypot(d[0], d[1]) < 0.2 * hypot(d1[0], d1[1]));
+        fx_free(&f);
+    }
+}
+
 static void
 test_msd_linear_value(void)
 {
@@ -408,7 +556,9 @@ static void
 test_too_many_outside(void)
 {
     const reg_metric_class_t *mcs[] = { &pipit__reg_metric_mean_squares,
-                                        &pipit__reg_metric_ncc };
+                                        &pipit__reg_metric_ncc,
+                                        &pipit__reg_metric_mattes,
+                                        &pipit__reg_metric_nmi };
     for (size_t k = 0; k < sizeof mcs / sizeof mcs[0]; k++) {
         fx_t f;
         fx_init(&f, 2, "BSplineInterpolator", 1, "translation", "", 400,
@@ -509,6 +659,16 @@ test_malformed_keys(void)
           "RequiredRatioOfValidSamples" },
         { &pipit__reg_metric_ncc, "(SubtractMean \"yes please\")",
           "SubtractMean" },
+        { &pipit__reg_metric_mattes, "(NumberOfHistogramBins \"abc\")",
+          "NumberOfHistogramBins" },
+        { &pipit__reg_metric_mattes, "(NumberOfHistogramBins 2)",
+          "NumberOfHistogramBins" },
+        { &pipit__reg_metric_mattes, "(MovingKernelBSplineOrder 5)",
+          "MovingKernelBSplineOrder" },
+        { &pipit__reg_metric_mattes, "(FixedLimitRangeRatio \"wide\")",
+          "FixedLimitRangeRatio" },
+        { &pipit__reg_metric_nmi, "(NumberOfMovingHistogramBins 1.5)",
+          "NumberOfMovingHistogramBins" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         pipit_params_t *p;
@@ -543,6 +703,8 @@ test_timing(void)
     } ms[] = {
         { &pipit__reg_metric_mean_squares, "AdvancedMeanSquares" },
         { &pipit__reg_metric_ncc, "AdvancedNormalizedCorrelation" },
+        { &pipit__reg_metric_mattes, "AdvancedMattesMutualInformation" },
+        { &pipit__reg_metric_nmi, "NormalizedMutualInformation" },
     };
     for (size_t k = 0; k < sizeof ms / sizeof ms[0]; k++)
         for (unsigned order = 1; order <= 3; order += 2) {
@@ -574,6 +736,9 @@ const test_case_t test_reg_metrics_cases[] = {
     { "msd_3d", test_msd_3d },
     { "msd_linear_value", test_msd_linear_value },
     { "ncc", test_ncc },
+    { "mattes", test_mattes },
+    { "nmi", test_nmi },
+    { "mi_alignment", test_mi_alignment },
     { "too_many_outside", test_too_many_outside },
     { "moving_mask", test_moving_mask },
     { "malformed_keys", test_malformed_keys },
