@@ -14,6 +14,8 @@
 #ifndef PIPIT_REG_HISTOGRAM_IMPL_H
 #define PIPIT_REG_HISTOGRAM_IMPL_H
 
+#include <math.h>
+
 #include "metric_impl.h"
 
 /* One axis of the histogram. */
@@ -65,8 +67,41 @@ pipit_status_t pipit__reg_histogram_evaluate(reg_histogram_t *h,
                                              size_t *n_valid);
 void pipit__reg_histogram_free(reg_histogram_t *h);
 
-/* B-spline kernels of order 0..3 and the derivative of order 1..3. */
-double pipit__reg_bspline_kernel(int order, double u);
-double pipit__reg_bspline_kernel_deriv(int order, double u);
+/* B-spline kernels of order 0..3 and the derivative of order 1..3
+ * (inline: they run a few times per sample). */
+static inline double
+pipit__reg_bspline_kernel(int order, double u)
+{
+    double a = fabs(u);
+    switch (order) {
+    case 0:
+        return a < 0.5 ? 1.0 : a == 0.5 ? 0.5 : 0.0;
+    case 1:
+        return a < 1.0 ? 1.0 - a : 0.0;
+    case 2:
+        if (a < 0.5)
+            return 0.75 - a * a;
+        if (a < 1.5)
+            return 0.5 * (1.5 - a) * (1.5 - a);
+        return 0.0;
+    default:
+        if (a < 1.0)
+            return (4.0 - 6.0 * a * a + 3.0 * a * a * a) / 6.0;
+        if (a < 2.0)
+            return (2.0 - a) * (2.0 - a) * (2.0 - a) / 6.0;
+        return 0.0;
+    }
+}
+
+static inline double
+pipit__reg_bspline_kernel_deriv(int order, double u)
+{
+    /* Order 0 has none: elastix takes order 1's. */
+    if (order < 1)
+        order = 1;
+    return pipit__reg_bspline_kernel(order - 1, u + 0.5) -
+           pipit__reg_bspline_kernel(order - 1, u - 0.5);
+}
+
 
 #endif

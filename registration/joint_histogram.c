@@ -14,42 +14,6 @@
  * histogram (fixed, so the sums never depend on the thread count). */
 #define HIST_CHUNKS 16
 
-/* ---- Kernels ----------------------------------------------------------- */
-
-double
-pipit__reg_bspline_kernel(int order, double u)
-{
-    double a = fabs(u);
-    switch (order) {
-    case 0:
-        return a < 0.5 ? 1.0 : a == 0.5 ? 0.5 : 0.0;
-    case 1:
-        return a < 1.0 ? 1.0 - a : 0.0;
-    case 2:
-        if (a < 0.5)
-            return 0.75 - a * a;
-        if (a < 1.5)
-            return 0.5 * (1.5 - a) * (1.5 - a);
-        return 0.0;
-    default:
-        if (a < 1.0)
-            return (4.0 - 6.0 * a * a + 3.0 * a * a * a) / 6.0;
-        if (a < 2.0)
-            return (2.0 - a) * (2.0 - a) * (2.0 - a) / 6.0;
-        return 0.0;
-    }
-}
-
-double
-pipit__reg_bspline_kernel_deriv(int order, double u)
-{
-    /* Order 0 has none: elastix takes order 1's. */
-    if (order < 1)
-        order = 1;
-    return pipit__reg_bspline_kernel(order - 1, u + 0.5) -
-           pipit__reg_bspline_kernel(order - 1, u - 0.5);
-}
-
 /* The lowest bin a value of Parzen term xi touches, kept inside. */
 static inline ptrdiff_t
 lowest_bin(const reg_parzen_axis_t *a, double xi)
