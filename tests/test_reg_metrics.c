@@ -640,6 +640,90 @@ test_moving_mask(void)
     pipit_image_unref(mimg);
 }
 
+/* A B-spline transform takes the general path (sparse Jacobian per
+ * sample): derivatives against finite differences on some parameters,
+ * the same bits at 1 and 3 threads. */
+static void
+test_bspline_transform(void)
+{
+    const reg_metric_class_t *mcs[] = { &pipit__reg_metric_mean_squares,
+                                        &pipit__reg_metric_ncc,
+                                        &pipit__reg_metric_mattes };
+    for (size_t q = 0; q < 3; q++) {
+        fx_t f;
+        fx_init(&f, 2, "BSplineInterpolator", 3, "translation", "", 1200,
+                1.0);
+        pipit_bspline_grid_t g;
+        pipit_bspline_grid_init(&g, 2);
+        g.size[0] = g.size[1] = 10;
+        g.spacing[0] = g.spacing[1] = 7.0;
+        g.origin[0] = -13.5;
+        g.origin[1] = -5.5;
+        pipit_transform_unref(f.t);
+        f.t = pipit_bspline_transform_new(2, 3, &g);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f.t);
+        f.L.transform = f.L.optimized = f.t;
+        f.L.n_params = pipit_transform_n_parameters(f.t);
+        ASSERT_OK(fx_metric(&f, mcs[q]));
+        size_t n = f.L.n_params;
+        double *mu = calloc(n, sizeof *mu), *d = calloc(n, sizeof *d);
+        double *d3 = calloc(n, sizeof *d3);
+        for (size_t k = 0; k < n; k++)
+            mu[k] = 0.8 * sin(0.7 * (double)k);
+        fx_set(&f, mu);
+        double v, v3;
+        ASSERT_OK(pipit_pool_set_threads(1));
+        ASSERT_OK(fx_eval(&f, &v, d, NULL));
+        ASSERT_OK(pipit_pool_set_threads(3));
+        ASSERT_OK(fx_eval(&f, &v3, d3, NULL));
+        ASSERT_OK(pipit_pool_set_threads(0));
+        CU_ASSERT_EQUAL(memcmp(&v, &v3, sizeof v), 0);
+        CU_ASSERT_EQUAL(memcmp(d, d3, n * sizeof *d), 0);
+        /* The parameters with the largest derivatives, x and y blocks. */
+        double e = 0, a = 0;
+        for (size_t k = 0; k < n; k += 7) {
+            double h = 1e-4, vp, vm, m0 = mu[k];
+            mu[k] = m0 + h;
+            fx_set(&f, mu);
+            ASSERT_OK(fx_eval(&f, &vp, NULL, NULL));
+            mu[k] = m0 - h;
+            fx_set(&f, mu);
+            ASSERT_OK(fx_eval(&f, &vm, NULL, NULL));
+            mu[k] = m0;
+            double fd = (vp - vm) / (2 * h);
+            e += (fd - d[k]) * (fd - d[k]);
+            a += d[k] * d[k];
+        }
+        if (getenv("PIPIT_METRIC_VERBOSE"))
+            printf(" [%s fd %.2g]", mcs[q]->name, sqrt(e / a));
+        CU_ASSERT_TRUE(a > 0 && sqrt(e / a) < (q == 2 ? 1e-3 : 1e-4));
+        free(mu);
+        free(d);
+        free(d3);
+        fx_free(&f);
+    }
+}
+
+/* Per-resolution values: level 0 may be fine while the early check of
+ * every level finds the bad one. */
+static void
+test_all_levels(void)
+{
+    const char *text = "(NumberOfHistogramBins 32 2)";
+    pipit_params_t *p;
+    ASSERT_OK(pipit_params_parse(text, strlen(text), "lv.txt", &p));
+    reg_map_t m = { .params = p, .file = "lv.txt", .dim = 2, .n_levels = 2 };
+    void *st = calloc(1, pipit__reg_metric_mattes.state_size);
+    ASSERT_OK(pipit__reg_metric_mattes.configure(st, &m, 0));
+    ASSERT_FAILS_WITH(pipit__reg_metric_mattes.configure(st, &m, 1),
+                      PIPIT_EINVAL, "NumberOfHistogramBins");
+    ASSERT_FAILS_WITH(pipit__reg_metric_mattes.configure(st, &m, (unsigned)-1),
+                      PIPIT_EINVAL, "NumberOfHistogramBins");
+    pipit__reg_metric_mattes.finalize(st);
+    free(st);
+    pipit_params_unref(p);
+}
+
 static void
 test_malformed_keys(void)
 {
@@ -745,6 +829,8 @@ const test_case_t test_reg_metrics_cases[] = {
     { "mi_alignment", test_mi_alignment },
     { "too_many_outside", test_too_many_outside },
     { "moving_mask", test_moving_mask },
+    { "bspline_transform", test_bspline_transform },
+    { "all_levels", test_all_levels },
     { "malformed_keys", test_malformed_keys },
     { "timing", test_timing },
     { NULL, NULL },
