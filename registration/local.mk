@@ -45,7 +45,11 @@ libpipit_internal_la_SOURCES += \
 	registration/metric_impl.h \
 	registration/metric_moving.c \
 	registration/metric_mean_squares.c \
-	registration/metric_ncc.c
+	registration/metric_ncc.c \
+	registration/histogram_impl.h \
+	registration/joint_histogram.c \
+	registration/metric_mattes.c \
+	registration/metric_nmi.c
 
 # Optimizers
 libpipit_internal_la_SOURCES += \

@@ -378,6 +378,154 @@ test_ncc(void)
                3, "", 2.0);
 }
 
+/* ---- Mutual information: a straightforward histogram ------------------ */
+
+static double
+cubic(double u)
+{
+    double a = fabs(u);
+    if (a < 1)
+        return 2.0 / 3.0 - a * a + 0.5 * a * a * a;
+    if (a < 2)
+        return (2 - a) * (2 - a) * (2 - a) / 6.0;
+    return 0.0;
+}
+
+/* p[m][f] with B bins both ways (NumberOfHistogramBins in params, else
+ * 32), box fixed kernel, cubic moving kernel, the spec's limits. */
+static size_t
+ref_histogram(const fx_t *f, const double *F, const double *M, size_t n,
+              const char *params, double *p)
+{
+    size_t B = 32;
+    const char *k = strstr(params, "NumberOfHistogramBins ");
+    if (k != NULL)
+        B = (size_t)atoi(k + strlen("NumberOfHistogramBins "));
+    double fmin, fmax, mmin, mmax;
+    image_range(f->fixed, &fmin, &fmax);
+    image_range(f->moving, &mmin, &mmax);
+    double fa = fmin - 0.01 * (fmax - fmin), fb = fmax + 0.01 * (fmax - fmin);
+    double ma = mmin - 0.01 * (mmax - mmin), mb = mmax + 0.01 * (mmax - mmin);
+    /* Fixed: padding 0; moving: padding 1, epsilon over B − 2 − 1. */
+    double fe = 0.001 * (fb - fa) / (double)(B - 1);
+    double fw = (fb - fa + 2 * fe) / (double)(B - 1);
+    double me = 0.001 * (mb - ma) / (double)(B - 3);
+    double mw = (mb - ma + 2 * me) / (double)(B - 3);
+    memset(p, 0, B * B * sizeof *p);
+    for (size_t i = 0; i < n; i++) {
+        double fv = F[i] < fa ? fa : F[i] > fb ? fb : F[i];
+        double mv = M[i];
+        if (mv > mmax)
+            mv = mb + (mmax - mb) * exp((mv - mmax) / (mmax - mb));
+        if (mv < mmin)
+            mv = ma + (mmin - ma) * exp((mv - mmin) / (mmin - ma));
+        /* Bin of the fixed value: its distance above the lower edge. */
+        int fbin = (int)floor((fv - fa + fe) / fw + 0.5);
+        double xm = (mv - ma + me) / mw + 1.0;
+        int m0 = (int)floor(xm) - 1;
+        for (int t = 0; t < 4; t++)
+            p[(size_t)(m0 + t) * B + (size_t)fbin] += cubic(m0 + t - xm);
+    }
+    for (size_t k2 = 0; k2 < B * B; k2++)
+        p[k2] /= (double)n;
+    return B;
+}
+
+static double
+ref_mattes(const fx_t *f, const double *F, const double *M, size_t n,
+           const char *params)
+{
+    static double p[64 * 64];
+    size_t B = ref_histogram(f, F, M, n, params, p);
+    double pf[64] = { 0 }, pm[64] = { 0 }, mi = 0;
+    for (size_t m = 0; m < B; m++)
+        for (size_t k = 0; k < B; k++) {
+            pf[k] += p[m * B + k];
+            pm[m] += p[m * B + k];
+        }
+    for (size_t m = 0; m < B; m++)
+        for (size_t k = 0; k < B; k++)
+            if (p[m * B + k] > 1e-16 && pf[k] * pm[m] > 1e-16)
+                mi += p[m * B + k] * log(p[m * B + k] / (pf[k] * pm[m]));
+    return -mi;
+}
+
+static double
+ref_nmi(const fx_t *f, const double *F, const double *M, size_t n,
+        const char *params)
+{
+    static double p[64 * 64];
+    size_t B = ref_histogram(f, F, M, n, params, p);
+    double pf[64] = { 0 }, pm[64] = { 0 }, hf = 0, hm = 0, hfm = 0;
+    for (size_t m = 0; m < B; m++)
+        for (size_t k = 0; k < B; k++) {
+            pf[k] += p[m * B + k];
+            pm[m] += p[m * B + k];
+            if (p[m * B + k] > 1e-16)
+                hfm -= p[m * B + k] * log(p[m * B + k]);
+        }
+    for (size_t k = 0; k < B; k++) {
+        if (pf[k] > 1e-16)
+            hf -= pf[k] * log(pf[k]);
+        if (pm[k] > 1e-16)
+            hm -= pm[k] * log(pm[k]);
+    }
+    return -(hf + hm) / hfm;
+}
+
+static void
+test_mattes(void)
+{
+    const reg_metric_class_t *mc = &pipit__reg_metric_mattes;
+    value_case(mc, ref_mattes, 1e-9, 1e-3, 2, "translation",
+               "BSplineInterpolator", 3, "", 1.0);
+    value_case(mc, ref_mattes, 1e-9, 1e-3, 2, "affine", "BSplineInterpolator",
+               3, "(NumberOfHistogramBins 20)", 1.0);
+    value_case(mc, ref_mattes, 1e-9, 1e-3, 3, "affine", "BSplineInterpolator",
+               3, "", 1.3);
+}
+
+static void
+test_nmi(void)
+{
+    const reg_metric_class_t *mc = &pipit__reg_metric_nmi;
+    value_case(mc, ref_nmi, 1e-9, 1e-3, 2, "affine", "BSplineInterpolator",
+               3, "", 1.0);
+    value_case(mc, ref_nmi, 1e-9, 1e-3, 3, "translation",
+               "BSplineInterpolator", 3, "(NumberOfHistogramBins 24)", 0.8);
+}
+
+/* Aligned images share more information than misaligned ones: the value
+ * (−MI, −NMI) is lowest at the true shift. */
+static void
+test_mi_alignment(void)
+{
+    const reg_metric_class_t *mcs[] = { &pipit__reg_metric_mattes,
+                                        &pipit__reg_metric_nmi };
+    for (size_t k = 0; k < 2; k++) {
+        fx_t f;
+        fx_init(&f, 2, "BSplineInterpolator", 3, "translation", "", 1500,
+                1.0);
+        ASSERT_OK(fx_metric(&f, mcs[k]));
+        double v[3];
+        const double mus[3][2] = { { 1.7, -1.2 }, { 0.0, 0.0 }, { 3.5, 0.5 } };
+        for (int t = 0; t < 3; t++) {
+            fx_set(&f, mus[t]);
+            ASSERT_OK(fx_eval(&f, &v[t], NULL, NULL));
+        }
+        CU_ASSERT_TRUE(v[0] < v[1] - 0.05);
+        CU_ASSERT_TRUE(v[0] < v[2] - 0.05);
+        /* At the true shift the gradient nearly vanishes. */
+        double d[2], d1[2];
+        fx_set(&f, mus[0]);
+        ASSERT_OK(fx_eval(&f, &v[0], d, NULL));
+        fx_set(&f, mus[1]);
+        ASSERT_OK(fx_eval(&f, &v[1], d1, NULL));
+        CU_ASSERT_TRUE(hypot(d[0], d[1]) < 0.2 * hypot(d1[0], d1[1]));
+        fx_free(&f);
+    }
+}
+
 static void
 test_msd_linear_value(void)
 {
@@ -408,7 +556,9 @@ static void
 test_too_many_outside(void)
 {
     const reg_metric_class_t *mcs[] = { &pipit__reg_metric_mean_squares,
-                                        &pipit__reg_metric_ncc };
+                                        &pipit__reg_metric_ncc,
+                                        &pipit__reg_metric_mattes,
+                                        &pipit__reg_metric_nmi };
     for (size_t k = 0; k < sizeof mcs / sizeof mcs[0]; k++) {
         fx_t f;
         fx_init(&f, 2, "BSplineInterpolator", 1, "translation", "", 400,
@@ -490,6 +640,90 @@ test_moving_mask(void)
     pipit_image_unref(mimg);
 }
 
+/* A B-spline transform takes the general path (sparse Jacobian per
+ * sample): derivatives against finite differences on some parameters,
+ * the same bits at 1 and 3 threads. */
+static void
+test_bspline_transform(void)
+{
+    const reg_metric_class_t *mcs[] = { &pipit__reg_metric_mean_squares,
+                                        &pipit__reg_metric_ncc,
+                                        &pipit__reg_metric_mattes };
+    for (size_t q = 0; q < 3; q++) {
+        fx_t f;
+        fx_init(&f, 2, "BSplineInterpolator", 3, "translation", "", 1200,
+                1.0);
+        pipit_bspline_grid_t g;
+        pipit_bspline_grid_init(&g, 2);
+        g.size[0] = g.size[1] = 10;
+        g.spacing[0] = g.spacing[1] = 7.0;
+        g.origin[0] = -13.5;
+        g.origin[1] = -5.5;
+        pipit_transform_unref(f.t);
+        f.t = pipit_bspline_transform_new(2, 3, &g);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f.t);
+        f.L.transform = f.L.optimized = f.t;
+        f.L.n_params = pipit_transform_n_parameters(f.t);
+        ASSERT_OK(fx_metric(&f, mcs[q]));
+        size_t n = f.L.n_params;
+        double *mu = calloc(n, sizeof *mu), *d = calloc(n, sizeof *d);
+        double *d3 = calloc(n, sizeof *d3);
+        for (size_t k = 0; k < n; k++)
+            mu[k] = 0.8 * sin(0.7 * (double)k);
+        fx_set(&f, mu);
+        double v, v3;
+        ASSERT_OK(pipit_pool_set_threads(1));
+        ASSERT_OK(fx_eval(&f, &v, d, NULL));
+        ASSERT_OK(pipit_pool_set_threads(3));
+        ASSERT_OK(fx_eval(&f, &v3, d3, NULL));
+        ASSERT_OK(pipit_pool_set_threads(0));
+        CU_ASSERT_EQUAL(memcmp(&v, &v3, sizeof v), 0);
+        CU_ASSERT_EQUAL(memcmp(d, d3, n * sizeof *d), 0);
+        /* The parameters with the largest derivatives, x and y blocks. */
+        double e = 0, a = 0;
+        for (size_t k = 0; k < n; k += 7) {
+            double h = 1e-4, vp, vm, m0 = mu[k];
+            mu[k] = m0 + h;
+            fx_set(&f, mu);
+            ASSERT_OK(fx_eval(&f, &vp, NULL, NULL));
+            mu[k] = m0 - h;
+            fx_set(&f, mu);
+            ASSERT_OK(fx_eval(&f, &vm, NULL, NULL));
+            mu[k] = m0;
+            double fd = (vp - vm) / (2 * h);
+            e += (fd - d[k]) * (fd - d[k]);
+            a += d[k] * d[k];
+        }
+        if (getenv("PIPIT_METRIC_VERBOSE"))
+            printf(" [%s fd %.2g]", mcs[q]->name, sqrt(e / a));
+        CU_ASSERT_TRUE(a > 0 && sqrt(e / a) < (q == 2 ? 1e-3 : 1e-4));
+        free(mu);
+        free(d);
+        free(d3);
+        fx_free(&f);
+    }
+}
+
+/* Per-resolution values: level 0 may be fine while the early check of
+ * every level finds the bad one. */
+static void
+test_all_levels(void)
+{
+    const char *text = "(NumberOfHistogramBins 32 2)";
+    pipit_params_t *p;
+    ASSERT_OK(pipit_params_parse(text, strlen(text), "lv.txt", &p));
+    reg_map_t m = { .params = p, .file = "lv.txt", .dim = 2, .n_levels = 2 };
+    void *st = calloc(1, pipit__reg_metric_mattes.state_size);
+    ASSERT_OK(pipit__reg_metric_mattes.configure(st, &m, 0));
+    ASSERT_FAILS_WITH(pipit__reg_metric_mattes.configure(st, &m, 1),
+                      PIPIT_EINVAL, "NumberOfHistogramBins");
+    ASSERT_FAILS_WITH(pipit__reg_metric_mattes.configure(st, &m, (unsigned)-1),
+                      PIPIT_EINVAL, "NumberOfHistogramBins");
+    pipit__reg_metric_mattes.finalize(st);
+    free(st);
+    pipit_params_unref(p);
+}
+
 static void
 test_malformed_keys(void)
 {
@@ -509,6 +743,16 @@ test_malformed_keys(void)
           "RequiredRatioOfValidSamples" },
         { &pipit__reg_metric_ncc, "(SubtractMean \"yes please\")",
           "SubtractMean" },
+        { &pipit__reg_metric_mattes, "(NumberOfHistogramBins \"abc\")",
+          "NumberOfHistogramBins" },
+        { &pipit__reg_metric_mattes, "(NumberOfHistogramBins 2)",
+          "NumberOfHistogramBins" },
+        { &pipit__reg_metric_mattes, "(MovingKernelBSplineOrder 5)",
+          "MovingKernelBSplineOrder" },
+        { &pipit__reg_metric_mattes, "(FixedLimitRangeRatio \"wide\")",
+          "FixedLimitRangeRatio" },
+        { &pipit__reg_metric_nmi, "(NumberOfMovingHistogramBins 1.5)",
+          "NumberOfMovingHistogramBins" },
     };
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         pipit_params_t *p;
@@ -543,6 +787,8 @@ test_timing(void)
     } ms[] = {
         { &pipit__reg_metric_mean_squares, "AdvancedMeanSquares" },
         { &pipit__reg_metric_ncc, "AdvancedNormalizedCorrelation" },
+        { &pipit__reg_metric_mattes, "AdvancedMattesMutualInformation" },
+        { &pipit__reg_metric_nmi, "NormalizedMutualInformation" },
     };
     for (size_t k = 0; k < sizeof ms / sizeof ms[0]; k++)
         for (unsigned order = 1; order <= 3; order += 2) {
@@ -554,17 +800,21 @@ test_timing(void)
             start_mu(&f, mu);
             fx_set(&f, mu);
             int reps = 2000;
-            struct timespec t0, t1;
+            struct timespec t0, t1, c0, c1;
             ASSERT_OK(fx_eval(&f, &v, d, NULL));
             clock_gettime(CLOCK_MONOTONIC, &t0);
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
             for (int r = 0; r < reps; r++)
                 ASSERT_OK(fx_eval(&f, &v, d, NULL));
             clock_gettime(CLOCK_MONOTONIC, &t1);
+            clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
             double us = ((double)(t1.tv_sec - t0.tv_sec) * 1e6 +
                          (double)(t1.tv_nsec - t0.tv_nsec) / 1e3) / reps;
+            double cpu = ((double)(c1.tv_sec - c0.tv_sec) * 1e6 +
+                          (double)(c1.tv_nsec - c0.tv_nsec) / 1e3) / reps;
             printf("\n  %s, 5000 samples 2-D affine, B-spline order %u: "
-                   "%.1f us per evaluation (%u threads)",
-                   ms[k].name, order, us, pipit_pool_threads());
+                   "%.1f us wall, %.1f us CPU per evaluation (%u threads)",
+                   ms[k].name, order, us, cpu, pipit_pool_threads());
             fx_free(&f);
         }
 }
@@ -574,8 +824,13 @@ const test_case_t test_reg_metrics_cases[] = {
     { "msd_3d", test_msd_3d },
     { "msd_linear_value", test_msd_linear_value },
     { "ncc", test_ncc },
+    { "mattes", test_mattes },
+    { "nmi", test_nmi },
+    { "mi_alignment", test_mi_alignment },
     { "too_many_outside", test_too_many_outside },
     { "moving_mask", test_moving_mask },
+    { "bspline_transform", test_bspline_transform },
+    { "all_levels", test_all_levels },
     { "malformed_keys", test_malformed_keys },
     { "timing", test_timing },
     { NULL, NULL },
