@@ -543,6 +543,10 @@ run_map(registration_t *reg, reg_map_t *map, const reg_inputs_t *in,
     };
     if ((st = c.transform->create(&setup, &cur, &scales)) != PIPIT_OK)
         goto done;
+    /* elastix takes the Scales values (given or estimated) as squared
+     * scales, ITK's convention: the optimizer divides by their roots. */
+    for (size_t k = 0; k < pipit_transform_n_parameters(cur); k++)
+        scales[k] = sqrt(scales[k]);
     if (initial != NULL) {
         whole = pipit_transform_chain_new(initial, cur, how);
         if (whole == NULL) {

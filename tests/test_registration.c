@@ -297,6 +297,8 @@ static const char small_params[] =
     "(NumberOfResolutions 1)\n"
     "(MaximumNumberOfIterations 30)\n"
     "(MaximumStepLength 2)\n"
+    "(MinimumStepLength 0)\n"
+    "(MinimumGradientMagnitude 0)\n"
     "(ResultImagePixelType \"float\")\n";
 
 static int
