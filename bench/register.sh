@@ -13,7 +13,9 @@
 # time and peak RSS, the final metric (last row of the last IterationInfo
 # file) and the accuracy against the truth (bench/reg_accuracy: RMS and
 # maximum error over the fixed image's voxels, in voxels; for the 2-D
-# cases also the angle and translation errors), then the ratios
+# cases also the angle and translation errors; for the example, which
+# has no truth, the distance to elastix's transform of the same thread
+# count, marked '*'), then the ratios
 # elastix/pipit (targets: >= 5 in wall and CPU time, RSS ratio >= 1) and
 # api/pipit (target <= 1.02). Then the start-up time of each program on a
 # 1-iteration parameter file (pipit's target: < 10 ms).
@@ -44,6 +46,7 @@
 #   STARTUP_REPS=10      repetitions of the start-up measurement (0: skip)
 #   WORK=DIR             where outputs go (default: a new folder in /tmp)
 #   ELASTIX=/usr/bin/elastix
+#   PIPIT=BUILD/tools/pipit  API=BUILD/bench/register_api  (other builds)
 set -u
 LC_ALL=C
 export LC_ALL
@@ -62,8 +65,8 @@ ELASTIX=${ELASTIX:-/usr/bin/elastix}
 WORK=${WORK:-$(mktemp -d /tmp/pipit-register-bench.XXXXXX)}
 mkdir -p "$WORK"
 WORK=$(cd "$WORK" && pwd)
-PIPIT=$build/tools/pipit
-API=$build/bench/register_api
+PIPIT=${PIPIT:-$build/tools/pipit}
+API=${API:-$build/bench/register_api}
 ACC=$build/bench/reg_accuracy
 MAKE3D=$build/bench/reg_make3d
 TIME=/usr/bin/time
@@ -194,13 +197,21 @@ measure() {
     local metric acc rms="-" maxv="-" ang="-" terr="-" tp
     metric=$(final_metric "$out")
     tp=$(last_tp "$out")
-    if [ -n "$TRUTH" ] && [ -n "$tp" ]; then
-        acc=$("$ACC" "$tp" "$TRUTH" "$F" 2>&1 | tr '\n' ' ')
+    local ref=$TRUTH mark=""
+    # No truth (the elastix example): how far from elastix's transform
+    # of the same run, marked with '*'.
+    if [ -z "$ref" ] && [ "$tool" != elastix ] && [ -n "$REF_TP" ]; then
+        ref=$REF_TP mark="*"
+    fi
+    [ "$tool" = elastix ] && REF_TP=$tp
+    if [ -n "$ref" ] && [ -n "$tp" ]; then
+        acc=$("$ACC" "$tp" "$ref" "$F" 2>&1 | tr '\n' ' ')
         rms=$(echo "$acc" | sed -n 's/.*rms_vox=\([^ ]*\).*/\1/p')
         maxv=$(echo "$acc" | sed -n 's/.*max_vox=\([^ ]*\).*/\1/p')
         ang=$(echo "$acc" | sed -n 's/.*angle_err_deg=\([^ ]*\).*/\1/p')
         terr=$(echo "$acc" | sed -n 's/.*t_err_px=\([^ ]*\).*/\1/p')
         [ -n "$rms" ] || rms="?"
+        rms=$rms$mark
     fi
     printf '%-12s %2s %-8s %9.3f %9.3f %9.1f %14s %9s %9s %10s %9s\n' \
         "$case" "$th" "$tool" "$R_WALL" "$R_CPU" \
@@ -224,7 +235,7 @@ printf '%-12s %2s %-8s %9s %9s %9s %14s %9s %9s %10s %9s\n' case thr tool \
 for case in $CASES; do
     setup_case "$case" || continue
     for th in $THREADS; do
-        EW="" EC="" ER="" PW="" PC="" PR="" AW="" AC=""
+        EW="" EC="" ER="" PW="" PC="" PR="" AW="" AC="" REF_TP=""
         if [ $have_elastix = 1 ]; then
             measure elastix "$th"; EW=$R_WALL EC=$R_CPU ER=$R_RSS
         fi
@@ -257,7 +268,7 @@ if [ "$STARTUP_REPS" -gt 0 ]; then
             pipit) [ $have_pipit = 1 ] || continue ;;
             api) [ $have_api = 1 ] || continue ;;
         esac
-        cmd=$(tool_cmd "$tool") walls=""
+        cmd=$(tool_cmd "$tool") walls="" failed=0
         for i in $(seq 1 "$STARTUP_REPS"); do
             out=$WORK/startup/$tool-r$i
             rm -rf "$out"
@@ -265,10 +276,11 @@ if [ "$STARTUP_REPS" -gt 0 ]; then
             # shellcheck disable=SC2086
             $TIME -f '%e' -o "$out.time" $cmd -f "$F" -m "$M" $P \
                 -out "$out" -threads 1 >/dev/null 2>&1 || {
-                echo "  $tool failed: see $out" >&2; break; }
-            # %e has 10 ms resolution: take the wall time from date too.
+                echo "  $tool failed: see $out" >&2; failed=1; break; }
+            # %e has 10 ms resolution: see the finer clock below.
             walls="$walls $(tail -n 1 "$out.time")"
         done
+        [ $failed = 0 ] || continue
         # A finer clock: the same runs timed by bash's EPOCHREALTIME.
         fine=""
         for i in $(seq 1 "$STARTUP_REPS"); do
