@@ -54,7 +54,9 @@ EXTRA_PROGRAMS += bench/register_api
 bench_register_api_SOURCES = bench/register_api.c
 bench_register_api_CFLAGS = $(AM_CFLAGS) -O2
 bench_register_api_LDADD = libpipit-internal.la
-EXTRA_DIST += bench/register.sh
+EXTRA_DIST += bench/register.sh bench/test_reg_tools.sh
+# reg_accuracy and reg_make3d against closed-form answers.
+TESTS += bench/test_reg_tools.sh
 .PHONY: bench-register
 bench-register: bench/register_api$(EXEEXT) bench/reg_make3d$(EXEEXT) \
 	bench/reg_accuracy$(EXEEXT) tools/pipit$(EXEEXT)
