@@ -249,7 +249,8 @@ for case in $CASES; do
             echo "  ratios: elastix/pipit wall $(ratio "$EW" "$PW")" \
                  "cpu $(ratio "$EC" "$PC") rss $(ratio "$ER" "$PR")" \
                  "(targets >= 5, >= 5, >= 1);" \
-                 "api/pipit wall $(ratio "$AW" "$PW") (target <= 1.02)"
+                 "api/pipit wall $(ratio "$AW" "$PW") (target <= 1.02)" \
+                 "cpu $(ratio "$AC" "$PC")"
         fi
     done
 done
