@@ -5,9 +5,10 @@
  * outside tool and is the same on every machine.
  *
  * The fixed image is a smooth random texture (Gaussian noise smoothed
- * by a recursive Gaussian of 5 mm, rescaled to [0, 1000]) under a smooth
- * ellipsoidal envelope that falls to 0 well inside the box, as a scan's
- * body does, so that the moving image's default value outside the
+ * by a recursive Gaussian of 5 mm at 128^3, n/128 times that at n^3, so
+ * that a smaller volume has as many features; rescaled to [0, 1000])
+ * under a smooth ellipsoidal envelope that falls to 0 well inside the
+ * box, as a scan's body does, so that the moving image's default value outside the
  * field of view does not make an edge. Spacing (1.0, 1.2, 1.5) mm,
  * origin (-64.5, 20.25, -100), identity direction: anisotropic and
  * off-origin on purpose, since those are what an index/point mix-up
@@ -151,7 +152,10 @@ main(int argc, char **argv)
     const size_t size[3] = { n, n, n };
     struct envelope env = { { n, n, n } };
     pipit_node_t *noise = pipit_noise_new(3, size, PIPIT_F32, 0.0, 1.0, 20240611);
-    pipit_node_t *smooth = pipit_smoothing_recursive_gaussian_new(5.0);
+    /* 5 mm at 128^3: the texture scales with the volume, so that a
+     * smaller case has as many features. */
+    pipit_node_t *smooth = pipit_smoothing_recursive_gaussian_new(
+        5.0 * (double)n / 128.0);
     pipit_node_t *scale = pipit_rescale_intensity_new(0.0, 1000.0);
     pipit_node_t *shape = pipit_callback_source_new(3, size, PIPIT_F32, 1,
                                                     envelope_fill, &env);
