@@ -36,3 +36,27 @@ noinst_PROGRAMS += bench/stream
 bench_stream_SOURCES = bench/stream.c bench/bench.c bench/bench.h
 bench_stream_CFLAGS = $(AM_CFLAGS) -O2
 bench_stream_LDADD = libpipit-internal.la
+# Registration (issue 9, doc/registration-bench.md): the 3-D affine case
+# generator and the accuracy of a TransformParameters file against the
+# truth; both use only what exists without the registration node.
+noinst_PROGRAMS += bench/reg_make3d bench/reg_accuracy
+bench_reg_make3d_SOURCES = bench/reg_make3d.c
+bench_reg_make3d_CFLAGS = $(AM_CFLAGS) -O2
+bench_reg_make3d_LDADD = libpipit-internal.la
+bench_reg_accuracy_SOURCES = bench/reg_accuracy.c
+bench_reg_accuracy_CFLAGS = $(AM_CFLAGS) -O2
+bench_reg_accuracy_LDADD = libpipit-internal.la
+# The same registration as `pipit register`, through the C API. It needs
+# the registration node, so it is not part of `all`: build it and the
+# rest of the registration bench with `make bench-register`, then run
+# bench/register.sh.
+EXTRA_PROGRAMS += bench/register_api
+bench_register_api_SOURCES = bench/register_api.c
+bench_register_api_CFLAGS = $(AM_CFLAGS) -O2
+bench_register_api_LDADD = libpipit-internal.la
+EXTRA_DIST += bench/register.sh bench/test_reg_tools.sh
+# reg_accuracy and reg_make3d against closed-form answers.
+TESTS += bench/test_reg_tools.sh
+.PHONY: bench-register
+bench-register: bench/register_api$(EXEEXT) bench/reg_make3d$(EXEEXT) \
+	bench/reg_accuracy$(EXEEXT) tools/pipit$(EXEEXT)

@@ -1,0 +1,90 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The registration bench's own tools against answers known in closed
+# form: bench/reg_accuracy on transforms that differ from the truth by a
+# known translation or rotation, and bench/reg_make3d's grid and centre.
+# Run by `make check` from the build folder (srcdir set by automake).
+set -u
+ACC=./bench/reg_accuracy
+MAKE3D=./bench/reg_make3d
+DATA=${srcdir:-.}/tests/data/registration
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/pipit-regbench-XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+fails=0
+
+# value KEY FILE: the value of "KEY=value" in FILE
+value() { tr ' ' '\n' <"$2" | sed -n "s/^$1=//p" | head -n 1; }
+
+# near KEY WANT TOL FILE
+near() {
+    got=$(value "$1" "$4")
+    if ! awk -v g="$got" -v w="$2" -v t="$3" \
+        'BEGIN { d = g - w; if (d < 0) d = -d; exit !(g != "" && d <= t) }'; then
+        echo "FAIL: $1 = '$got', expected $2 (+- $3)"; cat "$4"
+        fails=$((fails + 1))
+    fi
+}
+
+# Replaces the parameters of a TP file: setparams IN OUT "p0 p1 ...".
+setparams() {
+    sed "s/^(TransformParameters .*/(TransformParameters $3)/" "$1" >"$2"
+}
+
+# 1. A translation off by (0.3, 0.4): |e| = 0.5 px everywhere.
+setparams "$DATA/truth_brain_translation.txt" "$TMP/t.txt" "13.3 17.4"
+$ACC "$TMP/t.txt" "$DATA/truth_brain_translation.txt" \
+    "$DATA/BrainProtonDensitySliceBorder20.png" >"$TMP/out1" 2>&1 ||
+    { echo "FAIL: reg_accuracy (translation)"; fails=$((fails + 1)); }
+near rms_vox 0.5 1e-9 "$TMP/out1"
+near max_vox 0.5 1e-9 "$TMP/out1"
+near t_err_px 0.5 1e-9 "$TMP/out1"
+near angle_err_deg 0 1e-12 "$TMP/out1"
+near voxels 56797 0 "$TMP/out1"
+
+# 2. An Euler angle off by 0.01 rad about the centre c = (110, 128) of a
+# 221x257 grid: |e(x)| = 2 sin(0.005) |x - c|, and the mean of |x - c|^2
+# over the grid is ((221^2 - 1) + (257^2 - 1)) / 12.
+setparams "$DATA/truth_brain_rigid.txt" "$TMP/r0.txt" "0 13.096 15.926"
+setparams "$DATA/truth_brain_rigid.txt" "$TMP/r1.txt" "0.01 13.096 15.926"
+$ACC "$TMP/r1.txt" "$TMP/r0.txt" "$DATA/BrainT1SliceBorder20.png" \
+    >"$TMP/out2" 2>&1 ||
+    { echo "FAIL: reg_accuracy (rotation)"; fails=$((fails + 1)); }
+rms=$(awk 'BEGIN { printf "%.9f", 2 * sin(0.005) * sqrt((221^2 - 1 + 257^2 - 1) / 12) }')
+max=$(awk 'BEGIN { printf "%.9f", 2 * sin(0.005) * sqrt(110^2 + 128^2) }')
+near rms_mm "$rms" 1e-6 "$TMP/out2"
+near max_mm "$max" 1e-6 "$TMP/out2"
+near angle_err_deg 0.572957795 1e-6 "$TMP/out2"
+near t_err_px 0 1e-9 "$TMP/out2"
+
+# 3. reg_make3d on 24^3: the truth's centre is the geometric centre,
+# origin + 11.5 * spacing; the truth against itself is 0; the truth
+# with its translation moved by one voxel on each axis, (1, 1.2, 1.5)
+# mm, is sqrt(3) voxels and sqrt(1 + 1.44 + 2.25) mm off everywhere.
+if ! $MAKE3D "$TMP/v" 24 >"$TMP/out3" 2>&1; then
+    echo "FAIL: reg_make3d"; cat "$TMP/out3"; fails=$((fails + 1))
+fi
+for f in fixed.mha moving.mha truth.txt; do
+    [ -s "$TMP/v/$f" ] || { echo "FAIL: reg_make3d wrote no $f"; fails=$((fails + 1)); }
+done
+grep -q '^(CenterOfRotationPoint -53.0* 34.050* -82.750*)' "$TMP/v/truth.txt" ||
+    { echo "FAIL: centre of the 3-D truth"; grep Center "$TMP/v/truth.txt"; fails=$((fails + 1)); }
+$ACC "$TMP/v/truth.txt" "$TMP/v/truth.txt" "$TMP/v/fixed.mha" >"$TMP/out4" 2>&1
+near rms_vox 0 0 "$TMP/out4"
+near voxels 13824 0 "$TMP/out4"
+p=$(sed -n 's/^(TransformParameters \(.*\))/\1/p' "$TMP/v/truth.txt" |
+    awk '{ $10 += 1; $11 += 1.2; $12 += 1.5; print }')
+setparams "$TMP/v/truth.txt" "$TMP/shift.txt" "$p"
+$ACC "$TMP/shift.txt" "$TMP/v/truth.txt" "$TMP/v/fixed.mha" >"$TMP/out5" 2>&1
+near rms_vox 1.732050808 1e-5 "$TMP/out5"
+near max_vox 1.732050808 1e-5 "$TMP/out5"
+near rms_mm 2.165640783 1e-5 "$TMP/out5"
+
+# 4. Bad input: a clear message, status 1 (2 for usage).
+$ACC "$TMP/none.txt" "$TMP/v/truth.txt" "$TMP/v/fixed.mha" >"$TMP/out6" 2>&1
+[ $? = 1 ] && grep -q "none.txt" "$TMP/out6" ||
+    { echo "FAIL: missing file"; cat "$TMP/out6"; fails=$((fails + 1)); }
+$ACC >/dev/null 2>&1
+[ $? = 2 ] || { echo "FAIL: usage status"; fails=$((fails + 1)); }
+
+[ $fails = 0 ] && echo "reg bench tools: all checks passed"
+exit $((fails != 0))
