@@ -46,11 +46,9 @@ bench_reg_make3d_LDADD = libpipit-internal.la
 bench_reg_accuracy_SOURCES = bench/reg_accuracy.c
 bench_reg_accuracy_CFLAGS = $(AM_CFLAGS) -O2
 bench_reg_accuracy_LDADD = libpipit-internal.la
-# The same registration as `pipit register`, through the C API. It needs
-# the registration node, so it is not part of `all`: build it and the
-# rest of the registration bench with `make bench-register`, then run
-# bench/register.sh.
-EXTRA_PROGRAMS += bench/register_api
+# The same registration as `pipit register`, through the C API, for
+# bench/register.sh (`make bench-register` builds all it needs).
+noinst_PROGRAMS += bench/register_api
 bench_register_api_SOURCES = bench/register_api.c
 bench_register_api_CFLAGS = $(AM_CFLAGS) -O2
 bench_register_api_LDADD = libpipit-internal.la
