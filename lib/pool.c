@@ -89,11 +89,17 @@ static _Thread_local bool in_worker;
  * (resizing), so no new hold starts, then waits for the holders to leave;
  * only outermost holds on application threads count: a piece runs under
  * its loop, which a resize waits for anyway.
+ *
+ * Every node update holds, so a hold takes no lock unless a resize is
+ * under way: a holder counts itself, then looks for a resize; a resize
+ * announces itself, then looks for holders (both sequentially
+ * consistent, so at least one of the two sees the other). The lock and
+ * condition only serve the waits.
  */
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    unsigned holders, resizing;
+    atomic_uint holders, resizing;
 } holds = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .changed = PTHREAD_COND_INITIALIZER,
@@ -308,8 +314,8 @@ pool_after_fork_in_child(void)
      * the child has. */
     pthread_mutex_init(&holds.lock, NULL);
     pthread_cond_init(&holds.changed, NULL);
-    holds.holders = hold_depth > 0 && hold_counted ? 1 : 0;
-    holds.resizing = 0;
+    atomic_store(&holds.holders, hold_depth > 0 && hold_counted ? 1 : 0);
+    atomic_store(&holds.resizing, 0);
     atomic_store(&pool.n_sleeping, 0);
     atomic_store(&pool.quit, false);
     atomic_store(&pool.reforked, true);
@@ -353,6 +359,18 @@ pipit_pool_threads(void)
     return atomic_load(&pool.n_threads);
 }
 
+/* Uncounts a hold; the last one out wakes a waiting resize. */
+static void
+drop_hold(void)
+{
+    if (atomic_fetch_sub(&holds.holders, 1) == 1 &&
+        atomic_load(&holds.resizing) > 0) {
+        pthread_mutex_lock(&holds.lock);
+        pthread_cond_broadcast(&holds.changed);
+        pthread_mutex_unlock(&holds.lock);
+    }
+}
+
 unsigned
 pipit_pool_hold(void)
 {
@@ -362,11 +380,17 @@ pipit_pool_hold(void)
     hold_counted = !in_worker;
     if (!hold_counted)
         return n;
-    pthread_mutex_lock(&holds.lock);
-    while (holds.resizing > 0)
-        pthread_cond_wait(&holds.changed, &holds.lock);
-    holds.holders++;
-    pthread_mutex_unlock(&holds.lock);
+    for (;;) {
+        atomic_fetch_add(&holds.holders, 1);
+        if (atomic_load(&holds.resizing) == 0)
+            break;
+        /* A resize is coming: step aside until it is done. */
+        drop_hold();
+        pthread_mutex_lock(&holds.lock);
+        while (atomic_load(&holds.resizing) > 0)
+            pthread_cond_wait(&holds.changed, &holds.lock);
+        pthread_mutex_unlock(&holds.lock);
+    }
     /* Read after the hold counts: a resize finished before it is seen. */
     return atomic_load(&pool.n_threads);
 }
@@ -376,10 +400,7 @@ pipit_pool_release(void)
 {
     if (hold_depth == 0 || --hold_depth > 0 || !hold_counted)
         return;
-    pthread_mutex_lock(&holds.lock);
-    if (--holds.holders == 0)
-        pthread_cond_broadcast(&holds.changed);
-    pthread_mutex_unlock(&holds.lock);
+    drop_hold();
 }
 
 pipit_status_t
@@ -405,8 +426,8 @@ pipit_pool_set_threads(unsigned n)
     /* Holders sized per-worker scratch by the count they saw: wait for
      * them, and keep new ones out until the pool has its new size. */
     pthread_mutex_lock(&holds.lock);
-    holds.resizing++;
-    while (holds.holders > 0)
+    atomic_fetch_add(&holds.resizing, 1);
+    while (atomic_load(&holds.holders) > 0)
         pthread_cond_wait(&holds.changed, &holds.lock);
     pthread_mutex_unlock(&holds.lock);
     pthread_mutex_lock(&pool.submit);
@@ -417,7 +438,7 @@ pipit_pool_set_threads(unsigned n)
     }
     pthread_mutex_unlock(&pool.submit);
     pthread_mutex_lock(&holds.lock);
-    if (--holds.resizing == 0)
+    if (atomic_fetch_sub(&holds.resizing, 1) == 1)
         pthread_cond_broadcast(&holds.changed);
     pthread_mutex_unlock(&holds.lock);
     return st;
