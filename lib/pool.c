@@ -38,6 +38,7 @@
 
 typedef struct job {
     size_t n;
+    unsigned limit; /* workers 0..limit-1 take pieces; the rest check in */
     pipit__piece_run_fn run;
     void *ctx;
     atomic_size_t next;    /* next piece to hand out */
@@ -84,6 +85,9 @@ static struct {
 
 static _Thread_local bool in_worker;
 
+/* pipit_pool_set_local_limit: this thread's cap on a loop's workers. */
+static _Thread_local unsigned local_limit;
+
 /*
  * Holds pin the pool's size (pipit_pool_hold). A resize announces itself
  * (resizing), so no new hold starts, then waits for the holders to leave;
@@ -111,6 +115,14 @@ bool
 pipit_pool_in_worker(void)
 {
     return in_worker;
+}
+
+unsigned
+pipit_pool_set_local_limit(unsigned n)
+{
+    unsigned old = local_limit;
+    local_limit = n;
+    return old;
 }
 
 static uint64_t
@@ -220,7 +232,9 @@ worker_main(void *arg)
         seen = gen;
         failure_t *f = &pool.failures[id];
         f->index = SIZE_MAX;
-        run_pieces(pool.job, id, f);
+        /* Above the issuing thread's cap: check in without a piece. */
+        if (id < pool.job->limit)
+            run_pieces(pool.job, id, f);
         /* A piece forked on this worker and we are the child's only
          * thread: the loop's caller is in the parent, so there is nothing
          * here to return to, and waiting for the next loop would leave a
@@ -492,8 +506,9 @@ pipit__pool_run(size_t n, pipit__piece_run_fn run, void *ctx,
     atomic_init(&job.cancelled, false);
     if (n == 0)
         return PIPIT_OK;
-    /* Nested loops run inline, on the worker that issued them. */
-    if (n == 1 || in_worker || pipit_pool_threads() == 1)
+    /* Nested loops run inline, on the worker that issued them; so does
+     * a loop whose thread allows itself one worker. */
+    if (n == 1 || in_worker || local_limit == 1 || pipit_pool_threads() == 1)
         return run_inline(&job);
     /* Another thread's loop holds the pool: doing the work here beats
      * queueing behind it, and the result is the same. */
@@ -504,6 +519,9 @@ pipit__pool_run(size_t n, pipit__piece_run_fn run, void *ctx,
         pthread_mutex_unlock(&pool.submit);
         return run_inline(&job);
     }
+    /* The cap only picks who takes pieces; the pieces are the same. */
+    job.limit = local_limit != 0 && local_limit <= workers ? local_limit
+                                                           : workers + 1;
     pool.job = &job;
     atomic_store_explicit(&pool.checked_in, 0, memory_order_relaxed);
     atomic_fetch_add(&pool.generation, 1);
