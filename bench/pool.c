@@ -12,7 +12,9 @@
  *   the allocations made after its first call;
  *   CPU burnt by an idle pool.
  *
- * Usage: bench/pool [threads]   (default: 2; figures are medians)
+ * Usage: bench/pool [threads [update [n]]]   (default: 2; figures are
+ *   medians). With "update", only the two update figures, n updates a
+ *   round (default 20000).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,24 +269,14 @@ bench_reduction(unsigned threads)
     free(accs);
 }
 
-int
-main(int argc, char **argv)
+/*
+ * A source feeding two adds on 16x16 pixels: an update after a setting
+ * changed (every node runs) and one with nothing to do. `updates` per
+ * round; REPS rounds.
+ */
+static void
+update_bench(unsigned threads, int updates)
 {
-    unsigned threads = argc > 1 ? (unsigned)atoi(argv[1]) : 2;
-    if (threads < 1)
-        threads = 1;
-    printf("pipit bench/pool: %u threads asked, %ld processors, medians of "
-           "%d runs\n\n",
-           threads, sysconf(_SC_NPROCESSORS_ONLN), REPS);
-
-    /* empty parallel-for */
-    double e1 = empty_for(1), en = empty_for(threads);
-    printf("empty parallel-for, 1 thread        %8.3f us\n", e1 * 1e6);
-    printf("empty parallel-for, %u threads       %8.3f us   (target <= 5 us "
-           "at 2)\n",
-           threads, en * 1e6);
-
-    /* two-filter pipeline on 16x16 */
     pipit_pool_set_threads(threads);
     pipit_node_t *src = pipit_node_new(&fill_class);
     pipit_node_t *a = pipit_node_new(&add_class);
@@ -292,7 +284,6 @@ main(int argc, char **argv)
     pipit_node_set_input(a, 0, src, 0);
     pipit_node_set_input(b, 0, a, 0);
     double tc[REPS], tn[REPS];
-    const int updates = 20000;
     for (int r = 0; r < REPS; r++) {
         double t0 = bench_now();
         for (int i = 0; i < updates; i++) {
@@ -315,6 +306,33 @@ main(int argc, char **argv)
     pipit_node_unref(src);
     pipit_node_unref(a);
     pipit_node_unref(b);
+}
+
+int
+main(int argc, char **argv)
+{
+    unsigned threads = argc > 1 ? (unsigned)atoi(argv[1]) : 2;
+    if (threads < 1)
+        threads = 1;
+    /* "update": the two update figures alone (quick to repeat, and small
+     * enough for valgrind --tool=callgrind with a round count). */
+    bool only_updates = argc > 2 && strcmp(argv[2], "update") == 0;
+    if (only_updates) {
+        update_bench(threads, argc > 3 ? atoi(argv[3]) : 20000);
+        return 0;
+    }
+    printf("pipit bench/pool: %u threads asked, %ld processors, medians of "
+           "%d runs\n\n",
+           threads, sysconf(_SC_NPROCESSORS_ONLN), REPS);
+
+    /* empty parallel-for */
+    double e1 = empty_for(1), en = empty_for(threads);
+    printf("empty parallel-for, 1 thread        %8.3f us\n", e1 * 1e6);
+    printf("empty parallel-for, %u threads       %8.3f us   (target <= 5 us "
+           "at 2)\n",
+           threads, en * 1e6);
+
+    update_bench(threads, 20000);
 
     /* 256^3 f32: threaded copy and sum beside memcpy and a serial loop */
     const size_t n = (size_t)256 * 256 * 256, bytes = n * sizeof(float);

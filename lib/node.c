@@ -255,6 +255,8 @@ replace_input(pipit_node_t *n, unsigned i, pipit_node_t *up, unsigned output,
     pipit_node_unref(old.node);
     pipit_data_unref(old.data);
     n->mtime = pipit__time_next();
+    if (old.node != up)
+        pipit__graph_topology_changed(); /* kept walk orders are stale */
 }
 
 pipit_status_t

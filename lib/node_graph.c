@@ -4,6 +4,11 @@
  * once, in dependency order; and the claim that keeps a second thread
  * from updating the same nodes at the same time.
  *
+ * The order is kept in the root between updates and walked again only
+ * when a connection changed somewhere (the topology clock moved): an
+ * optimizer or a stream updates the same graph thousands of times, and
+ * re-walking it every time cost about a tenth of a small update.
+ *
  * Nodes are not thread safe: one thread updates a pipeline at a time.
  * Rather than corrupt pixels when an application breaks that rule, each
  * node records which thread holds it: an update claims every node it
@@ -20,6 +25,16 @@ static _Thread_local char thread_token;
 
 /* Each walk gets its own number, so "visited" needs no clearing. */
 static atomic_uint_fast64_t walks;
+
+/* Moves on every change of any connection; starts at 1 so that a
+ * graph's 0 means "never walked". */
+static atomic_uint_fast64_t topology = 1;
+
+void
+pipit__graph_topology_changed(void)
+{
+    atomic_fetch_add_explicit(&topology, 1, memory_order_relaxed);
+}
 
 pipit_status_t
 pipit__node_claim(pipit_node_t *n)
@@ -94,6 +109,21 @@ visit(pipit__graph_t *g, pipit_node_t *n, uint64_t walk)
     return st;
 }
 
+/* Claims the nodes of a kept order; on failure releases those taken. */
+static pipit_status_t
+claim_kept(pipit__graph_t *g)
+{
+    for (size_t k = 0; k < g->count; k++) {
+        pipit_status_t st = pipit__node_claim(g->order[k]);
+        if (st != PIPIT_OK) {
+            while (k-- > 0)
+                pipit__node_release(g->order[k]);
+            return st;
+        }
+    }
+    return PIPIT_OK;
+}
+
 pipit_status_t
 pipit__graph_collect(pipit_node_t *root, pipit__graph_t **out)
 {
@@ -101,14 +131,30 @@ pipit__graph_collect(pipit_node_t *root, pipit__graph_t **out)
         (root->graph = pipit__calloc(1, sizeof *root->graph)) == NULL)
         return PIPIT_ENOMEM;
     pipit__graph_t *g = root->graph;
+    /* Read before the walk: a change made while we walk (by a thread
+     * breaking the one-updater rule) makes the next update walk again.
+     * The kept nodes are alive: root holds references to its inputs,
+     * they to theirs, and only a connection change drops one. */
+    uint64_t now = atomic_load_explicit(&topology, memory_order_relaxed);
+    if (g->topology == now) {
+        pipit_status_t st = claim_kept(g);
+        if (st == PIPIT_OK)
+            *out = g;
+        return st;
+    }
     g->count = 0;
+    g->topology = 0;
     uint64_t walk =
         atomic_fetch_add_explicit(&walks, 1, memory_order_relaxed) + 1;
     pipit_status_t st = visit(g, root, walk);
     if (st != PIPIT_OK) {
+        /* visit released what it claimed on the failing path; the
+         * nodes already pushed hold one claim each. */
         pipit__graph_release(g);
+        g->count = 0;
         return st;
     }
+    g->topology = now;
     *out = g;
     return PIPIT_OK;
 }
@@ -118,5 +164,4 @@ pipit__graph_release(pipit__graph_t *g)
 {
     for (size_t k = g->count; k-- > 0;)
         pipit__node_release(g->order[k]);
-    g->count = 0;
 }

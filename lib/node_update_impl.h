@@ -19,19 +19,25 @@ struct pipit__update {
     bool streaming; /* more pieces of the same output will follow */
 };
 
-/* The nodes of one walk, upstream first, the root last. */
+/* The nodes of one walk, upstream first, the root last; kept in the
+ * root between updates. */
 typedef struct pipit__graph {
     pipit_node_t **order;
     size_t count, cap;
+    uint64_t topology; /* topology clock the order was walked at; 0: none */
 } pipit__graph_t;
 
 void pipit__graph_free(pipit__graph_t *g);
 
+/** Every connection change calls this: kept walk orders are stale. */
+void pipit__graph_topology_changed(void);
+
 /**
  * Collects root and everything upstream of it into root's graph, in
- * dependency order, claiming each node for the calling thread
- * (PIPIT_ESTATE when another thread is updating one of them). Release
- * with pipit__graph_release.
+ * dependency order (kept from the last call unless a connection changed
+ * since), claiming each node for the calling thread (PIPIT_ESTATE when
+ * another thread is updating one of them). Release with
+ * pipit__graph_release.
  */
 pipit_status_t pipit__graph_collect(pipit_node_t *root,
                                     pipit__graph_t **out);

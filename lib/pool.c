@@ -38,6 +38,7 @@
 
 typedef struct job {
     size_t n;
+    unsigned limit; /* workers 0..limit-1 take pieces; the rest check in */
     pipit__piece_run_fn run;
     void *ctx;
     atomic_size_t next;    /* next piece to hand out */
@@ -84,16 +85,25 @@ static struct {
 
 static _Thread_local bool in_worker;
 
+/* pipit_pool_set_local_limit: this thread's cap on a loop's workers. */
+static _Thread_local unsigned local_limit;
+
 /*
  * Holds pin the pool's size (pipit_pool_hold). A resize announces itself
  * (resizing), so no new hold starts, then waits for the holders to leave;
  * only outermost holds on application threads count: a piece runs under
  * its loop, which a resize waits for anyway.
+ *
+ * Every node update holds, so a hold takes no lock unless a resize is
+ * under way: a holder counts itself, then looks for a resize; a resize
+ * announces itself, then looks for holders (both sequentially
+ * consistent, so at least one of the two sees the other). The lock and
+ * condition only serve the waits.
  */
 static struct {
     pthread_mutex_t lock;
     pthread_cond_t changed;
-    unsigned holders, resizing;
+    atomic_uint holders, resizing;
 } holds = {
     .lock = PTHREAD_MUTEX_INITIALIZER,
     .changed = PTHREAD_COND_INITIALIZER,
@@ -105,6 +115,14 @@ bool
 pipit_pool_in_worker(void)
 {
     return in_worker;
+}
+
+unsigned
+pipit_pool_set_local_limit(unsigned n)
+{
+    unsigned old = local_limit;
+    local_limit = n;
+    return old;
 }
 
 static uint64_t
@@ -214,7 +232,9 @@ worker_main(void *arg)
         seen = gen;
         failure_t *f = &pool.failures[id];
         f->index = SIZE_MAX;
-        run_pieces(pool.job, id, f);
+        /* Above the issuing thread's cap: check in without a piece. */
+        if (id < pool.job->limit)
+            run_pieces(pool.job, id, f);
         /* A piece forked on this worker and we are the child's only
          * thread: the loop's caller is in the parent, so there is nothing
          * here to return to, and waiting for the next loop would leave a
@@ -308,8 +328,8 @@ pool_after_fork_in_child(void)
      * the child has. */
     pthread_mutex_init(&holds.lock, NULL);
     pthread_cond_init(&holds.changed, NULL);
-    holds.holders = hold_depth > 0 && hold_counted ? 1 : 0;
-    holds.resizing = 0;
+    atomic_store(&holds.holders, hold_depth > 0 && hold_counted ? 1 : 0);
+    atomic_store(&holds.resizing, 0);
     atomic_store(&pool.n_sleeping, 0);
     atomic_store(&pool.quit, false);
     atomic_store(&pool.reforked, true);
@@ -353,6 +373,18 @@ pipit_pool_threads(void)
     return atomic_load(&pool.n_threads);
 }
 
+/* Uncounts a hold; the last one out wakes a waiting resize. */
+static void
+drop_hold(void)
+{
+    if (atomic_fetch_sub(&holds.holders, 1) == 1 &&
+        atomic_load(&holds.resizing) > 0) {
+        pthread_mutex_lock(&holds.lock);
+        pthread_cond_broadcast(&holds.changed);
+        pthread_mutex_unlock(&holds.lock);
+    }
+}
+
 unsigned
 pipit_pool_hold(void)
 {
@@ -362,11 +394,17 @@ pipit_pool_hold(void)
     hold_counted = !in_worker;
     if (!hold_counted)
         return n;
-    pthread_mutex_lock(&holds.lock);
-    while (holds.resizing > 0)
-        pthread_cond_wait(&holds.changed, &holds.lock);
-    holds.holders++;
-    pthread_mutex_unlock(&holds.lock);
+    for (;;) {
+        atomic_fetch_add(&holds.holders, 1);
+        if (atomic_load(&holds.resizing) == 0)
+            break;
+        /* A resize is coming: step aside until it is done. */
+        drop_hold();
+        pthread_mutex_lock(&holds.lock);
+        while (atomic_load(&holds.resizing) > 0)
+            pthread_cond_wait(&holds.changed, &holds.lock);
+        pthread_mutex_unlock(&holds.lock);
+    }
     /* Read after the hold counts: a resize finished before it is seen. */
     return atomic_load(&pool.n_threads);
 }
@@ -376,10 +414,7 @@ pipit_pool_release(void)
 {
     if (hold_depth == 0 || --hold_depth > 0 || !hold_counted)
         return;
-    pthread_mutex_lock(&holds.lock);
-    if (--holds.holders == 0)
-        pthread_cond_broadcast(&holds.changed);
-    pthread_mutex_unlock(&holds.lock);
+    drop_hold();
 }
 
 pipit_status_t
@@ -405,8 +440,8 @@ pipit_pool_set_threads(unsigned n)
     /* Holders sized per-worker scratch by the count they saw: wait for
      * them, and keep new ones out until the pool has its new size. */
     pthread_mutex_lock(&holds.lock);
-    holds.resizing++;
-    while (holds.holders > 0)
+    atomic_fetch_add(&holds.resizing, 1);
+    while (atomic_load(&holds.holders) > 0)
         pthread_cond_wait(&holds.changed, &holds.lock);
     pthread_mutex_unlock(&holds.lock);
     pthread_mutex_lock(&pool.submit);
@@ -417,7 +452,7 @@ pipit_pool_set_threads(unsigned n)
     }
     pthread_mutex_unlock(&pool.submit);
     pthread_mutex_lock(&holds.lock);
-    if (--holds.resizing == 0)
+    if (atomic_fetch_sub(&holds.resizing, 1) == 1)
         pthread_cond_broadcast(&holds.changed);
     pthread_mutex_unlock(&holds.lock);
     return st;
@@ -471,8 +506,9 @@ pipit__pool_run(size_t n, pipit__piece_run_fn run, void *ctx,
     atomic_init(&job.cancelled, false);
     if (n == 0)
         return PIPIT_OK;
-    /* Nested loops run inline, on the worker that issued them. */
-    if (n == 1 || in_worker || pipit_pool_threads() == 1)
+    /* Nested loops run inline, on the worker that issued them; so does
+     * a loop whose thread allows itself one worker. */
+    if (n == 1 || in_worker || local_limit == 1 || pipit_pool_threads() == 1)
         return run_inline(&job);
     /* Another thread's loop holds the pool: doing the work here beats
      * queueing behind it, and the result is the same. */
@@ -483,6 +519,9 @@ pipit__pool_run(size_t n, pipit__piece_run_fn run, void *ctx,
         pthread_mutex_unlock(&pool.submit);
         return run_inline(&job);
     }
+    /* The cap only picks who takes pieces; the pieces are the same. */
+    job.limit = local_limit != 0 && local_limit <= workers ? local_limit
+                                                           : workers + 1;
     pool.job = &job;
     atomic_store_explicit(&pool.checked_in, 0, memory_order_relaxed);
     atomic_fetch_add(&pool.generation, 1);

@@ -709,6 +709,63 @@ test_two_threads_refused(void)
     pipit_node_unref(g);
 }
 
+/*
+ * The walk order is kept between updates: every change of a connection,
+ * anywhere upstream, must still be seen. c1 -> a -> b; then b reads c2
+ * directly, then a is put back with a third source spliced under it,
+ * then an input is cut (an error, not a stale result). Values are sums
+ * of the constants, counted by hand.
+ */
+static void
+test_kept_order_follows_connections(void)
+{
+    size_t size[2] = { 4, 3 };
+    pipit_node_t *c1 = pipit_constant_new(2, size, PIPIT_F32, 1.0);
+    pipit_node_t *c2 = pipit_constant_new(2, size, PIPIT_F32, 10.0);
+    pipit_node_t *c3 = pipit_constant_new(2, size, PIPIT_F32, 100.0);
+    pipit_node_t *a = pipit_add_new(2.0);
+    pipit_node_t *b = pipit_add_new(3.0);
+    pipit_node_t *s = pipit_add_new(0.5);
+    CU_ASSERT_FATAL(c1 && c2 && c3 && a && b && s);
+    CU_ASSERT_EQUAL(pipit_node_set_input(a, 0, c1, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input(b, 0, a, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_update(b), PIPIT_OK);
+    CU_ASSERT_EQUAL(first_pixel(b), 6.0f); /* 1 + 2 + 3 */
+    CU_ASSERT_EQUAL(pipit_node_update(b), PIPIT_OK); /* kept order */
+    CU_ASSERT_EQUAL(first_pixel(b), 6.0f);
+    CU_ASSERT_EQUAL(pipit_node_runs(a), 1);
+    /* b reads c2 directly: a leaves the graph. */
+    CU_ASSERT_EQUAL(pipit_node_set_input(b, 0, c2, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_update(b), PIPIT_OK);
+    CU_ASSERT_EQUAL(first_pixel(b), 13.0f);
+    CU_ASSERT_EQUAL(pipit_node_runs(a), 1);
+    /* Back to a, whose own input (two levels up) changes after b's
+     * order was kept: c3 -> s -> a -> b. */
+    CU_ASSERT_EQUAL(pipit_node_set_input(b, 0, a, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_update(b), PIPIT_OK);
+    CU_ASSERT_EQUAL(first_pixel(b), 6.0f);
+    CU_ASSERT_EQUAL(pipit_node_set_input(s, 0, c3, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_set_input(a, 0, s, 0), PIPIT_OK);
+    /* c1 is released by a now; the kept order must not touch it. */
+    pipit_node_unref(c1);
+    c1 = NULL;
+    CU_ASSERT_EQUAL(pipit_node_update(b), PIPIT_OK);
+    CU_ASSERT_EQUAL(first_pixel(b), 105.5f); /* 100 + 0.5 + 2 + 3 */
+    CU_ASSERT_EQUAL(pipit_node_runs(s), 1);
+    /* A setting far upstream still reaches b through the kept order. */
+    CU_ASSERT_EQUAL(pipit_node_set_double(c3, "value", 200.0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_update(b), PIPIT_OK);
+    CU_ASSERT_EQUAL(first_pixel(b), 205.5f);
+    /* Cutting an input is seen too. */
+    CU_ASSERT_EQUAL(pipit_node_set_input(s, 0, NULL, 0), PIPIT_OK);
+    CU_ASSERT_EQUAL(pipit_node_update(b), PIPIT_ESTATE);
+    pipit_node_unref(s);
+    pipit_node_unref(a);
+    pipit_node_unref(b);
+    pipit_node_unref(c3);
+    pipit_node_unref(c2);
+}
+
 const test_case_t test_graph_cases[] = {
     { "fanout_add_flip", test_fanout_add_flip },
     { "fanout_resample", test_fanout_resample },
@@ -721,5 +778,6 @@ const test_case_t test_graph_cases[] = {
     { "resample_warp_transform_port", test_resample_warp_transform_port },
     { "wrong_kinds", test_wrong_kinds },
     { "two_threads_refused", test_two_threads_refused },
+    { "kept_order_follows_connections", test_kept_order_follows_connections },
     { NULL, NULL },
 };

@@ -694,6 +694,151 @@ test_fork_on_worker(void)
     ASSERT_OK(pipit_pool_set_threads(0));
 }
 
+/* ---- per-thread caps (pipit_pool_set_local_limit) ------------------- */
+
+typedef struct {
+    const double *v;
+    double sum;
+    atomic_uint top; /* highest worker number seen */
+} capped_ctx_t;
+
+static void
+note_worker(capped_ctx_t *c, unsigned worker)
+{
+    unsigned cur = atomic_load(&c->top);
+    while (worker > cur && !atomic_compare_exchange_weak(&c->top, &cur, worker))
+        ;
+}
+
+static pipit_status_t
+capped_range(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    capped_ctx_t *c = ctx;
+    note_worker(c, worker);
+    double s = *(double *)acc; /* a workspace's chunk gathers its pieces */
+    for (size_t i = lo; i < hi; i++)
+        s += c->v[i];
+    *(double *)acc = s;
+    return PIPIT_OK;
+}
+
+static pipit_status_t
+capped_merge(void *ctx, const void *acc, size_t piece)
+{
+    (void)piece;
+    ((capped_ctx_t *)ctx)->sum += *(const double *)acc;
+    return PIPIT_OK;
+}
+
+enum { CAP_N = 200003, CAP_GRAIN = 211, CAP_ROUNDS = 30 };
+
+typedef struct {
+    unsigned cap;
+    const double *v;
+    double reduce_expected, workspace_expected;
+    unsigned wrong, errors, top, prev_first, prev_last;
+} capper_t;
+
+static void *
+capper_main(void *arg)
+{
+    capper_t *k = arg;
+    k->prev_first = pipit_pool_set_local_limit(k->cap);
+    pipit_reduction_t *w = pipit_reduction_new(sizeof(double), 16);
+    if (w == NULL)
+        k->errors++;
+    for (int r = 0; r < CAP_ROUNDS && w != NULL; r++) {
+        capped_ctx_t a = { .v = k->v }, b = { .v = k->v };
+        atomic_init(&a.top, 0);
+        atomic_init(&b.top, 0);
+        if (pipit_parallel_reduce(CAP_N, CAP_GRAIN, sizeof(double),
+                                  capped_range, capped_merge, &a) != PIPIT_OK ||
+            pipit_reduction_run(w, CAP_N, CAP_GRAIN, capped_range,
+                                capped_merge, &b) != PIPIT_OK)
+            k->errors++;
+        if (memcmp(&a.sum, &k->reduce_expected, sizeof a.sum) != 0 ||
+            memcmp(&b.sum, &k->workspace_expected, sizeof b.sum) != 0)
+            k->wrong++;
+        unsigned top = atomic_load(&a.top) > atomic_load(&b.top)
+                           ? atomic_load(&a.top)
+                           : atomic_load(&b.top);
+        if (top > k->top)
+            k->top = top;
+    }
+    pipit_reduction_unref(w);
+    k->prev_last = pipit_pool_set_local_limit(0);
+    return NULL;
+}
+
+/*
+ * Two threads with caps of 2 and 3 workers run reductions at the same
+ * time on a pool of 4: each sum is bit-for-bit the serial one (the
+ * pieces summed in order, by hand; the workspace's run on a one-thread
+ * pool), no loop uses a worker above its thread's cap, and the caps stay
+ * with their threads.
+ */
+static void
+test_local_limit(void)
+{
+    double *v = make_values(CAP_N);
+    double by_hand = 0;
+    for (size_t lo = 0; lo < CAP_N; lo += CAP_GRAIN) {
+        double s = 0;
+        for (size_t i = lo; i < CAP_N && i < lo + CAP_GRAIN; i++)
+            s += v[i];
+        by_hand += s;
+    }
+    ASSERT_OK(pipit_pool_set_threads(1));
+    pipit_reduction_t *w = pipit_reduction_new(sizeof(double), 16);
+    CU_ASSERT_FATAL(w != NULL);
+    capped_ctx_t serial = { .v = v };
+    atomic_init(&serial.top, 0);
+    ASSERT_OK(pipit_reduction_run(w, CAP_N, CAP_GRAIN, capped_range,
+                                  capped_merge, &serial));
+    pipit_reduction_unref(w);
+
+    ASSERT_OK(pipit_pool_set_threads(4));
+    /* This thread: a cap of 1 runs every piece here, on worker 0. */
+    CU_ASSERT_EQUAL(pipit_pool_set_local_limit(1), 0);
+    capped_ctx_t one = { .v = v };
+    atomic_init(&one.top, 0);
+    ASSERT_OK(pipit_parallel_reduce(CAP_N, CAP_GRAIN, sizeof(double),
+                                    capped_range, capped_merge, &one));
+    CU_ASSERT_EQUAL(atomic_load(&one.top), 0);
+    CU_ASSERT_TRUE(memcmp(&one.sum, &by_hand, sizeof by_hand) == 0);
+    CU_ASSERT_EQUAL(pipit_pool_set_local_limit(0), 1);
+
+    capper_t k[2] = {
+        { .cap = 2, .v = v, .reduce_expected = by_hand,
+          .workspace_expected = serial.sum },
+        { .cap = 3, .v = v, .reduce_expected = by_hand,
+          .workspace_expected = serial.sum },
+    };
+    pthread_t th[2];
+    for (int i = 0; i < 2; i++)
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, capper_main, &k[i]),
+                              0);
+    for (int i = 0; i < 2; i++)
+        pthread_join(th[i], NULL);
+    for (int i = 0; i < 2; i++) {
+        CU_ASSERT_EQUAL(k[i].errors, 0);
+        CU_ASSERT_EQUAL(k[i].wrong, 0);
+        CU_ASSERT(k[i].top < k[i].cap);
+        CU_ASSERT_EQUAL(k[i].prev_first, 0); /* a new thread has no cap */
+        CU_ASSERT_EQUAL(k[i].prev_last, k[i].cap);
+    }
+    /* Their caps never touched this thread: uncapped, the same sum. */
+    CU_ASSERT_EQUAL(pipit_pool_set_local_limit(0), 0);
+    capped_ctx_t all = { .v = v };
+    atomic_init(&all.top, 0);
+    ASSERT_OK(pipit_parallel_reduce(CAP_N, CAP_GRAIN, sizeof(double),
+                                    capped_range, capped_merge, &all));
+    CU_ASSERT_TRUE(memcmp(&all.sum, &by_hand, sizeof by_hand) == 0);
+    CU_ASSERT(atomic_load(&all.top) < 4);
+    free(v);
+    ASSERT_OK(pipit_pool_set_threads(0));
+}
+
 const test_case_t test_pool_cases[] = {
     { "fork on a pool worker", test_fork_on_worker },
     { "parallel sum bit-identical at 1,2,3,7,16 threads",
@@ -710,5 +855,6 @@ const test_case_t test_pool_cases[] = {
     { "resize while pipelines run", test_resize_while_pipelines_run },
     { "hold pins the size", test_hold },
     { "PIPIT_NUM_THREADS warnings", test_num_threads_warnings },
+    { "per-thread caps, concurrent and bit-identical", test_local_limit },
     { NULL, NULL },
 };

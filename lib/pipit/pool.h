@@ -74,6 +74,19 @@ PIPIT_API pipit_status_t pipit_pool_set_threads(unsigned n);
  */
 #define PIPIT_FORKED_WORKER_EXIT 125
 
+/**
+ * Caps the workers of the loops this thread issues: at most n of them
+ * take pieces, the calling thread included (0: no cap, the default of
+ * every thread). Returns the cap it replaces. Other threads' loops are
+ * not affected, so several registrations in one process can each keep
+ * to their own budget (elastix's -threads). How a loop is cut into
+ * pieces does not depend on the cap, so results are bit-for-bit those of
+ * any other cap. pipit_pool_threads and pipit_pool_hold still give the
+ * pool's size (worker numbers stay below both). A loop issued while
+ * another thread's loop runs is done on the calling thread alone.
+ */
+PIPIT_API unsigned pipit_pool_set_local_limit(unsigned n);
+
 /** True on a pool worker while it runs a piece (loops run inline there). */
 PIPIT_API bool pipit_pool_in_worker(void);
 
