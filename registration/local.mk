@@ -19,8 +19,7 @@ libpipit_internal_la_SOURCES += \
 	registration/mask.c \
 	registration/mask_erode.c \
 	registration/rng.c \
-	registration/samples.c \
-	registration/tmp_pool_limit.c
+	registration/samples.c
 
 # Samplers
 libpipit_internal_la_SOURCES += \

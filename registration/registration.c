@@ -16,7 +16,6 @@
 #include <pipit/filters.h>
 #include <pipit/registration.h>
 
-unsigned pipit_pool_set_local_limit(unsigned n); /* TEMP until core8 */
 #include "node_impl.h"
 #include "pixel_convert_impl.h"
 #include "reg_impl.h"
