@@ -494,6 +494,10 @@ enc_start(png_enc_t *e, const pipit_image_t *info, pipit_pixel_type_t type,
                  colour[info->components], PNG_INTERLACE_NONE,
                  PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_set_compression_level(png, level);
+    /* At the fastest level, choosing a row filter costs more than the
+     * bytes it saves. */
+    if (level <= 1)
+        png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
     png_write_info(png, e->info);
     if (type == PIPIT_U16 && !pipit__host_is_big_endian())
         png_set_swap(png);

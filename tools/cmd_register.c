@@ -693,7 +693,10 @@ write_plot(run_t *r)
     out_path(r, path, sizeof path, "convergence.png");
     pipit_image_t *img = tool_plot_draw(s, r->n_series, 800, 500,
                                         "iteration", "metric", NULL);
-    if (img == NULL || pipit_image_write(img, path) != PIPIT_OK)
+    /* zlib level 1: the plot is flat colour, and level 6 costs more
+     * than a short registration. */
+    pipit_write_options_t opt = { .compress = true, .level = 1 };
+    if (img == NULL || pipit_image_write_with(img, path, &opt) != PIPIT_OK)
         rc = fail_status(r, path);
     pipit_image_unref(img);
 done:
