@@ -52,8 +52,12 @@ pipit__asgd_read_gain(asgd_t *o, const reg_map_t *m, unsigned level,
         (s = pipit__reg_get_double(m, "SP_alpha", level, 0.602,
                                    &o->user.alpha)) != PIPIT_OK)
         return s;
-    if ((s = positive(m, "SP_a", level, o->user.a)) != PIPIT_OK)
-        return s;
+    /* a = 0 is allowed, as elastix allows it: no step, the metric at the
+     * start position (an exact evaluation, e.g. tests/data/registration/
+     * exact_mi.txt). */
+    if (!(o->user.a >= 0.0))
+        return pipit__reg_key_error(m, "SP_a", level, PIPIT_EINVAL,
+                                    "must be >= 0");
     if (!(o->user.A >= 0.0))
         return pipit__reg_key_error(m, "SP_A", level, PIPIT_EINVAL,
                                     "must be >= 0");

@@ -42,7 +42,7 @@ expect() {
 
 mkdir "$TMP/out"
 F=$DATA/fixed.mhd
-M=$DATA/fixed.mhd
+M=${srcdir:-.}/tests/data/registration/moving.mhd
 P=$TMP/good.txt
 cat >"$P" <<'PAR'
 (Transform "TranslationTransform")
