@@ -7,6 +7,7 @@
  * counts and repeated runs; the pipeline's re-run rules; cancel; errors.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -289,6 +290,84 @@ test_deterministic(void)
     pipit_image_unref(m);
 }
 
+static int
+count_rows_fn(const pipit_registration_iteration_t *it, void *user)
+{
+    (void)it;
+    ++*(size_t *)user;
+    return 0;
+}
+
+/* One registration of the translation pair with a thread budget. */
+typedef struct job {
+    pipit_image_t *f, *m;
+    pipit_params_list_t *maps;
+    unsigned threads;
+    double params[2];
+    size_t rows;
+    pipit_status_t st;
+} job_t;
+
+static void *
+run_job(void *arg)
+{
+    job_t *j = arg;
+    pipit_node_t *r = pipit_registration_new();
+    j->st = pipit_node_set_input_image(r, PIPIT_REGISTRATION_FIXED, j->f);
+    if (j->st == PIPIT_OK)
+        j->st = pipit_node_set_input_image(r, PIPIT_REGISTRATION_MOVING, j->m);
+    if (j->st == PIPIT_OK)
+        j->st = pipit_node_set_input_data(r, PIPIT_REGISTRATION_PARAMS,
+                                          PIPIT_DATA(j->maps));
+    if (j->st == PIPIT_OK)
+        j->st = pipit_registration_set_threads(r, j->threads);
+    if (j->st == PIPIT_OK)
+        j->st = pipit_registration_set_iteration_callback(r, count_rows_fn,
+                                                          &j->rows);
+    if (j->st == PIPIT_OK)
+        j->st = pipit_node_update(r);
+    if (j->st == PIPIT_OK) {
+        pipit_transform_t *t =
+            pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM);
+        memcpy(j->params, pipit_transform_parameters(t), sizeof j->params);
+    }
+    pipit_node_unref(r);
+    return NULL;
+}
+
+/* Several registrations at once in one process, each with its own
+ * thread budget and callback, give what each gives alone. */
+static void
+test_concurrent(void)
+{
+    static const char *const files[] = { "registration/params_translation.txt" };
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    pipit_params_list_t *l = maps_from_files(files, 1);
+    job_t alone = { f, m, l, 0, { 0 }, 0, PIPIT_OK };
+    run_job(&alone);
+    ASSERT_OK(alone.st);
+    job_t jobs[3] = { { f, m, l, 1, { 0 }, 0, PIPIT_OK },
+                      { f, m, l, 2, { 0 }, 0, PIPIT_OK },
+                      { f, m, l, 0, { 0 }, 0, PIPIT_OK } };
+    pthread_t th[3];
+    for (int k = 0; k < 3; k++)
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[k], NULL, run_job, &jobs[k]),
+                              0);
+    for (int k = 0; k < 3; k++)
+        pthread_join(th[k], NULL);
+    for (int k = 0; k < 3; k++) {
+        ASSERT_OK(jobs[k].st);
+        CU_ASSERT(memcmp(jobs[k].params, alone.params, sizeof alone.params) ==
+                  0);
+        CU_ASSERT_EQUAL(jobs[k].rows, alone.rows);
+    }
+    pipit_params_list_unref(l);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
 static const char small_params[] =
     "(Metric \"AdvancedMeanSquares\")\n"
     "(Optimizer \"RegularStepGradientDescent\")\n"
@@ -468,6 +547,7 @@ const test_case_t test_registration_cases[] = {
     { "rigid_mi_brain", test_rigid_mi_brain },
     { "affine_3d", test_affine_3d },
     { "deterministic", test_deterministic },
+    { "concurrent", test_concurrent },
     { "pipeline_rules", test_pipeline_rules },
     { "two_maps_chain", test_two_maps_chain },
     { "errors", test_errors },
