@@ -720,13 +720,45 @@ registration_information(pipit_node_t *n)
     return pipit_image_copy_geometry(out, f);
 }
 
+/* An identity direction when direction cosines are not used. */
+static pipit_status_t
+drop_direction(pipit_image_t *img, bool cosines)
+{
+    if (cosines)
+        return PIPIT_OK;
+    double id[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+    unsigned d = pipit_image_dim(img);
+    for (unsigned k = 0; k < d * d; k++)
+        id[k] = k % (d + 1) == 0 ? 1.0 : 0.0;
+    return pipit_image_set_direction(img, id);
+}
+
+static pipit_status_t
+make_mask(const pipit_image_t *img, bool cosines, const char *what,
+          reg_mask_t **out)
+{
+    *out = NULL;
+    if (img == NULL)
+        return PIPIT_OK;
+    pipit_image_t *view = pipit_image_share(img);
+    if (view == NULL)
+        return PIPIT_ENOMEM;
+    pipit_status_t st = drop_direction(view, cosines);
+    if (st == PIPIT_OK)
+        st = pipit__reg_mask_new(view, what, out);
+    pipit_image_unref(view);
+    return st;
+}
+
 /* The input as f32 (elastix's internal pixel type): shared when it is. */
 static pipit_status_t
-as_float(const pipit_image_t *img, pipit_image_t **out)
+as_float(const pipit_image_t *img, bool cosines, pipit_image_t **out)
 {
     if (pipit_image_pixel_type(img) == PIPIT_F32) {
         *out = pipit_image_share(img);
-        return *out != NULL ? PIPIT_OK : PIPIT_ENOMEM;
+        if (*out == NULL)
+            return PIPIT_ENOMEM;
+        return drop_direction(*out, cosines);
     }
     unsigned d = pipit_image_dim(img);
     const size_t *n = pipit_image_size(img);
@@ -734,6 +766,11 @@ as_float(const pipit_image_t *img, pipit_image_t **out)
     if (f == NULL)
         return PIPIT_ENOMEM;
     pipit_image_copy_geometry(f, img);
+    pipit_status_t st = drop_direction(f, cosines);
+    if (st != PIPIT_OK) {
+        pipit_image_unref(f);
+        return st;
+    }
     size_t ny = d > 1 ? n[1] : 1, nz = d > 2 ? n[2] : 1;
     for (size_t z = 0; z < nz; z++)
         for (size_t y = 0; y < ny; y++)
@@ -861,17 +898,23 @@ registration_generate(pipit_node_t *n)
         st = PIPIT_ENOMEM;
         goto done;
     }
-    if ((st = as_float(pipit__input(n, PIPIT_REGISTRATION_FIXED),
+    /* UseDirectionCosines "false": every image as if its axes were the
+     * world's (read from the first map: the images are prepared once). */
+    bool cosines = true;
+    reg_map_t first = { .params = pipit_params_list_get(l, 0),
+                        .file = pipit_params_source(
+                            pipit_params_list_get(l, 0)) };
+    if ((st = pipit__reg_get_bool(&first, "UseDirectionCosines", 0, true,
+                                  &cosines)) != PIPIT_OK)
+        goto done;
+    if ((st = as_float(pipit__input(n, PIPIT_REGISTRATION_FIXED), cosines,
                        &in.fixed)) != PIPIT_OK ||
-        (st = as_float(pipit__input(n, PIPIT_REGISTRATION_MOVING),
+        (st = as_float(pipit__input(n, PIPIT_REGISTRATION_MOVING), cosines,
                        &in.moving)) != PIPIT_OK)
         goto done;
-    if (fm != NULL &&
-        (st = pipit__reg_mask_new(fm, "fixed mask", &in.fixed_mask)) !=
-            PIPIT_OK)
-        goto done;
-    if (mm != NULL &&
-        (st = pipit__reg_mask_new(mm, "moving mask", &in.moving_mask)) !=
+    if ((st = make_mask(fm, cosines, "fixed mask", &in.fixed_mask)) !=
+            PIPIT_OK ||
+        (st = make_mask(mm, cosines, "moving mask", &in.moving_mask)) !=
             PIPIT_OK)
         goto done;
     chain = initial != NULL ? pipit_transform_ref(initial) : NULL;
