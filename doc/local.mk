@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
 EXTRA_DIST += doc/params.md doc/design.md doc/io.md doc/transform-files.md \
-	doc/reliability.md doc/interpolation.md
+	doc/reliability.md doc/interpolation.md doc/registration.md
 EXTRA_DIST += doc/registration-bench.md
 # The filter reference is generated from the node classes' own
 # descriptions; the filters_cli test fails when the committed page is
