@@ -3,8 +3,9 @@
 #
 # Runs bench/filters and bench/itk_filters (configure --with-itk-bench)
 # side by side and prints, per line, the median time of each and the ratio
-# ITK / pipit (above 1: pipit is faster), then the mean ratio and the
-# issue's targets: every filter at least as fast as ITK, 2x on average,
+# ITK / pipit (above 1: pipit is faster), then the mean and geometric
+# mean ratios and the issue's targets: every filter at least as fast as
+# ITK, 2x on average,
 # 3x for the discrete and recursive Gaussians, linear and cubic B-spline
 # resampling and the median.
 #
@@ -70,7 +71,7 @@ BEGIN {
 }
 END {
     printf "%-44s %10s %10s %8s  %s\n", "filter", "pipit ms", "ITK ms", "ratio", "target"
-    nr = 0; sum = 0; fails = 0
+    nr = 0; sum = 0; lsum = 0; fails = 0
     # a stable order: the order of bench/filters
     while ((getline line < ORDER) > 0) {
         split(line, f, " ")
@@ -95,10 +96,12 @@ END {
         need = (name in want3) ? 3 : 1
         ok = ratio >= need ? "ok" : "BELOW"
         if (ratio < need) fails++
-        nr++; sum += ratio
+        nr++; sum += ratio; lsum += log(ratio)
         printf "%-44s %10.2f %10.2f %8.2f  >= %dx %s\n", name, p, q, ratio, need, ok
     }
-    if (nr > 0)
+    if (nr > 0) {
         printf "\nmean ratio over %d filters: %.2f (target >= 2: %s); lines below target: %d\n",
                nr, sum / nr, (sum / nr >= 2 ? "ok" : "BELOW"), fails
+        printf "geometric mean ratio: %.2f\n", exp(lsum / nr)
+    }
 }'

@@ -9,13 +9,22 @@
  * ratio; the target is at most 1.2 for every filter. With a path to the
  * `pipit` program, also the command line (`pipit filter NAME in out`,
  * a process per run) against the library doing the same reader ->
- * filter -> writer update in this process.
+ * filter -> writer update, twice: in this process (warm: its memory is
+ * reused from run to run, which flatters the library) and in a fresh
+ * process (this program run as `bench/stream --once NAME IN [IN2] OUT`,
+ * a process per run, as the command line is). The ratio is command /
+ * fresh library: the fair one. Both processes get PIPIT_NUM_THREADS =
+ * threads, run in alternating order, and write their figures (histogram,
+ * statistics) to /dev/null.
  *
- * Usage: bench/stream [threads [repeats [size [pipit-program]]]]
- *        (defaults 2, 3, 256; no program: no command-line column)
+ * Usage: bench/stream [threads [repeats [size [pipit-program [cli]]]]]
+ *        (defaults 2, 3, 256; no program: no command-line columns;
+ *        "cli": the command-line columns only, no streamed column)
  */
+#include <fcntl.h>
 #include <math.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,6 +190,52 @@ done:
     return t;
 }
 
+/* `bench/stream --once NAME IN [IN2] OUT`: what `pipit filter` does,
+ * the library called once in a fresh process. */
+static int
+run_once(int argc, char **argv)
+{
+    if (argc < 5)
+        return 2;
+    size_t count;
+    const pipit_node_class_t *const *classes = pipit_filter_classes(&count);
+    const pipit_node_class_t *c = NULL;
+    for (size_t i = 0; i < count && c == NULL; i++)
+        if (strcmp(pipit_node_class_name(classes[i]), argv[2]) == 0)
+            c = classes[i];
+    if (c == NULL)
+        return 2;
+    const char *second = argc > 5 ? argv[4] : NULL;
+    double t = time_library_files(c, argv[3], second, argv[argc - 1]);
+    if (isnan(t)) {
+        fprintf(stderr, "bench/stream --once %s: %s\n", argv[2],
+                pipit_error_message());
+        return 1;
+    }
+    return 0;
+}
+
+/* Runs argv as a process (stdout to /dev/null); its wall time, or NaN. */
+static double
+time_process(char **argv)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    double t0 = bench_now();
+    pid_t pid;
+    int err = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (err != 0)
+        return NAN;
+    int status;
+    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0)
+        return NAN;
+    return bench_now() - t0;
+}
+
+/* The command line, or with program NULL this program's --once. */
 static double
 time_command(const char *program, const pipit_node_class_t *c,
              const char *in, const char *second, const char *out)
@@ -188,12 +243,19 @@ time_command(const char *program, const pipit_node_class_t *c,
     const char *name = pipit_node_class_name(c);
     char *argv[16];
     int k = 0;
-    argv[k++] = (char *)program;
-    argv[k++] = "filter";
+    if (program != NULL) {
+        argv[k++] = (char *)program;
+        argv[k++] = "filter";
+    } else {
+        argv[k++] = "/proc/self/exe";
+        argv[k++] = "--once";
+    }
     argv[k++] = (char *)name;
     const extra_t *e = extra_for(name);
     char opts[3][64];
-    for (size_t s = 0; e != NULL && s < 3 && e->settings[s][0]; s++) {
+    for (size_t s = 0; program != NULL && e != NULL && s < 3 &&
+                       e->settings[s][0];
+         s++) {
         snprintf(opts[s], sizeof opts[s], "--%s", e->settings[s][0]);
         argv[k++] = opts[s];
         argv[k++] = (char *)e->settings[s][1];
@@ -203,15 +265,7 @@ time_command(const char *program, const pipit_node_class_t *c,
         argv[k++] = (char *)second;
     argv[k++] = (char *)out;
     argv[k] = NULL;
-    double t0 = bench_now();
-    pid_t pid;
-    if (posix_spawn(&pid, program, NULL, NULL, argv, environ) != 0)
-        return NAN;
-    int status;
-    if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
-        WEXITSTATUS(status) != 0)
-        return NAN;
-    return bench_now() - t0;
+    return time_process(argv);
 }
 
 /* The second file the command line needs: a required image input 1. */
@@ -241,12 +295,19 @@ median_of(int repeats, timer_fn fn, const pipit_node_class_t *c)
 int
 main(int argc, char **argv)
 {
+    if (argc > 1 && strcmp(argv[1], "--once") == 0)
+        return run_once(argc, argv);
     unsigned threads = argc > 1 ? (unsigned)atoi(argv[1]) : 2;
     int repeats = argc > 2 ? atoi(argv[2]) : 3;
     size_t n = argc > 3 ? (size_t)atoi(argv[3]) : 256;
     const char *program = argc > 4 ? argv[4] : NULL;
+    bool cli_only = program != NULL && argc > 5 && strcmp(argv[5], "cli") == 0;
     if (pipit_pool_set_threads(threads) != PIPIT_OK || repeats < 1 || n < 8)
         return 2;
+    /* The processes get the threads this one has. */
+    char env_threads[16];
+    snprintf(env_threads, sizeof env_threads, "%u", threads);
+    setenv("PIPIT_NUM_THREADS", env_threads, 1);
     cube = make_image(n, 1);
     field = make_image(n, 3);
     if (cube == NULL || field == NULL)
@@ -264,20 +325,24 @@ main(int argc, char **argv)
            n, pipit_pool_threads(), repeats);
     printf("%-40s %10s %10s %7s", "filter", "whole s", "stream s", "ratio");
     if (program != NULL)
-        printf(" %10s %10s %7s", "library s", "command s", "ratio");
+        printf(" %10s %10s %10s %7s", "warm lib s", "fresh lib", "command s",
+               "cmd/lib");
     printf("\n");
-    size_t count, worst_at = 0, over = 0;
-    double worst = 0.0;
+    size_t count, worst_at = 0, over = 0, n_cli = 0;
+    double worst = 0.0, log_sum = 0.0, cli_worst = 0.0;
+    const char *cli_worst_at = "";
     const pipit_node_class_t *const *classes = pipit_filter_classes(&count);
     for (size_t i = 0; i < count; i++) {
         const pipit_node_class_t *c = classes[i];
-        double whole = median_of(repeats, time_whole, c);
+        double whole = median_of(cli_only ? 1 : repeats, time_whole, c);
         if (isnan(whole)) {
+            /* A source has no input to give it (and no error set). */
             printf("%-40s (cannot run alone on a cube: %s)\n",
-                   pipit_node_class_name(c), pipit_error_message());
+                   pipit_node_class_name(c),
+                   c->n_inputs == 0 ? "a source" : pipit_error_message());
             continue;
         }
-        double stream = median_of(repeats, time_stream, c);
+        double stream = cli_only ? whole : median_of(repeats, time_stream, c);
         double ratio = stream / whole;
         printf("%-40s %10.4f %10.4f %7.2f", pipit_node_class_name(c), whole,
                stream, ratio);
@@ -285,22 +350,41 @@ main(int argc, char **argv)
             worst = ratio, worst_at = i;
         over += ratio > 1.2;
         if (program != NULL) {
-            double lib[32], cmd[32];
+            double lib[32], fresh[32], cmd[32];
             int reps = repeats > 32 ? 32 : repeats;
             const char *sec = second_file(c, in, second);
             for (int r = 0; r < reps; r++) {
                 lib[r] = time_library_files(c, in, sec, out);
-                cmd[r] = time_command(program, c, in, sec, out);
+                /* Alternate, so neither always finds the other's output
+                 * file pages (or its freed memory) just released. */
+                if (r % 2 == 0) {
+                    fresh[r] = time_command(NULL, c, in, sec, out);
+                    cmd[r] = time_command(program, c, in, sec, out);
+                } else {
+                    cmd[r] = time_command(program, c, in, sec, out);
+                    fresh[r] = time_command(NULL, c, in, sec, out);
+                }
             }
             double l = bench_median(lib, (size_t)reps);
+            double f = bench_median(fresh, (size_t)reps);
             double m = bench_median(cmd, (size_t)reps);
-            printf(" %10.4f %10.4f %7.2f", l, m, m / l);
+            printf(" %10.4f %10.4f %10.4f %7.3f", l, f, m, m / f);
+            if (!isnan(m / f)) {
+                n_cli++;
+                log_sum += log(m / f);
+                if (m / f > cli_worst)
+                    cli_worst = m / f, cli_worst_at = pipit_node_class_name(c);
+            }
         }
         printf("\n");
     }
     printf("# worst stream/whole ratio %.2f (%s); %zu filter%s above 1.2\n",
            worst, pipit_node_class_name(classes[worst_at]), over,
            over == 1 ? "" : "s");
+    if (program != NULL && n_cli > 0)
+        printf("# command / fresh library: geometric mean %.3f over %zu "
+               "filters, worst %.3f (%s)\n",
+               exp(log_sum / (double)n_cli), n_cli, cli_worst, cli_worst_at);
     if (program != NULL) {
         remove(in);
         remove(second);

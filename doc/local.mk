@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 EXTRA_DIST += doc/params.md doc/design.md doc/io.md doc/transform-files.md \
 	doc/reliability.md doc/interpolation.md doc/registration.md
-EXTRA_DIST += doc/registration-bench.md
+EXTRA_DIST += doc/registration-bench.md doc/pool.md doc/streaming.md
 # The filter reference is generated from the node classes' own
 # descriptions; the filters_cli test fails when the committed page is
 # out of date. Regenerate it with `make update-filters-doc`.

@@ -124,8 +124,8 @@ claim_kept(pipit__graph_t *g)
     return PIPIT_OK;
 }
 
-pipit_status_t
-pipit__graph_collect(pipit_node_t *root, pipit__graph_t **out)
+static pipit_status_t
+collect(pipit_node_t *root, pipit__graph_t **out)
 {
     if (root->graph == NULL &&
         (root->graph = pipit__calloc(1, sizeof *root->graph)) == NULL)
@@ -157,6 +157,19 @@ pipit__graph_collect(pipit_node_t *root, pipit__graph_t **out)
     g->topology = now;
     *out = g;
     return PIPIT_OK;
+}
+
+pipit_status_t
+pipit__graph_collect(pipit_node_t *root, pipit__graph_t **out)
+{
+    /* root->graph is the root's: touch it only once root is ours (most
+     * callers hold root already, and this claim only nests). */
+    pipit_status_t st = pipit__node_claim(root);
+    if (st != PIPIT_OK)
+        return st;
+    st = collect(root, out);
+    pipit__node_release(root);
+    return st;
 }
 
 void
