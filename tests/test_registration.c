@@ -15,6 +15,7 @@
 #include <pipit/node_class.h>
 #include <pipit/pipit.h>
 
+#include "error_impl.h"
 #include "testutil.h"
 
 static pipit_params_list_t *
@@ -446,6 +447,107 @@ test_pipeline_rules(void)
     pipit_image_unref(m);
 }
 
+/* The allocations of a run do not grow with its iterations: the hot loop
+ * allocates nothing per iteration (or per sample). */
+static size_t
+allocations_for(pipit_image_t *f, pipit_image_t *m, const char *iterations,
+                const char *optimizer)
+{
+    char text[1024];
+    snprintf(text, sizeof text,
+             "(Metric \"AdvancedMattesMutualInformation\")\n"
+             "(Optimizer \"%s\")\n"
+             "(Transform \"EulerTransform\")\n"
+             "(ImageSampler \"RandomCoordinate\")\n"
+             "(NewSamplesEveryIteration \"true\")\n"
+             "(NumberOfSpatialSamples 500)\n"
+             "(NumberOfResolutions 2)\n"
+             "(MaximumNumberOfIterations %s)\n",
+             optimizer, iterations);
+    pipit_params_list_t *l = maps_from_text(text);
+    pipit_node_t *r = registration(f, m, l);
+    size_t rows = 0;
+    ASSERT_OK(pipit_registration_set_iteration_callback(r, count_rows, &rows));
+    pipit__alloc_fail_at(0);
+    ASSERT_OK(pipit_node_update(r));
+    size_t n = pipit__alloc_fail_at(0);
+    CU_ASSERT(rows > 0);
+    pipit_node_unref(r);
+    pipit_params_list_unref(l);
+    return n;
+}
+
+static void
+test_no_allocation_per_iteration(void)
+{
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    static const char *const optimizers[] = {
+        "AdaptiveStochasticGradientDescent", "StandardGradientDescent",
+        "RegularStepGradientDescent"
+    };
+    for (size_t k = 0; k < 3; k++) {
+        size_t few = allocations_for(f, m, "5", optimizers[k]);
+        size_t many = allocations_for(f, m, "60", optimizers[k]);
+        printf("\n    %s: %zu allocations for 5 iterations, %zu for 60",
+               optimizers[k], few, many);
+        /* 55 more iterations; a few allocations depend on where the
+         * run ends (the result's interpolation), none on its length. */
+        CU_ASSERT(many <= few + 3 && few <= many + 3);
+    }
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
+typedef struct oom_case {
+    pipit_image_t *f, *m;
+    pipit_params_list_t *maps;
+} oom_case_t;
+
+static pipit_status_t
+register_once(void *arg)
+{
+    oom_case_t *c = arg;
+    pipit_node_t *r = pipit_registration_new();
+    if (r == NULL)
+        return PIPIT_ENOMEM;
+    pipit_status_t st =
+        pipit_node_set_input_image(r, PIPIT_REGISTRATION_FIXED, c->f);
+    if (st == PIPIT_OK)
+        st = pipit_node_set_input_image(r, PIPIT_REGISTRATION_MOVING, c->m);
+    if (st == PIPIT_OK)
+        st = pipit_node_set_input_data(r, PIPIT_REGISTRATION_PARAMS,
+                                       PIPIT_DATA(c->maps));
+    if (st == PIPIT_OK)
+        st = pipit_node_update(r);
+    pipit_node_unref(r);
+    return st;
+}
+
+/* Every allocation of a run failing in turn: a clean ENOMEM, no leak. */
+static void
+test_out_of_memory(void)
+{
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    static const char text[] =
+        "(Metric \"AdvancedMattesMutualInformation\")\n"
+        "(Optimizer \"AdaptiveStochasticGradientDescent\")\n"
+        "(Transform \"EulerTransform\")\n"
+        "(ImageSampler \"Random\")\n"
+        "(NumberOfSpatialSamples 200)\n"
+        "(NumberOfResolutions 1)\n"
+        "(NumberOfSamplesForExactGradient 500)\n"
+        "(MaximumNumberOfIterations 3)\n";
+    oom_case_t c = { f, m, maps_from_text(text) };
+    fail_each_allocation(register_once, &c);
+    pipit_params_list_unref(c.maps);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
 /* Two maps chain: the second starts from the first's result. */
 static void
 test_two_maps_chain(void)
@@ -551,5 +653,7 @@ const test_case_t test_registration_cases[] = {
     { "pipeline_rules", test_pipeline_rules },
     { "two_maps_chain", test_two_maps_chain },
     { "errors", test_errors },
+    { "no_allocation_per_iteration", test_no_allocation_per_iteration },
+    { "out_of_memory", test_out_of_memory },
     { NULL, NULL },
 };
