@@ -462,11 +462,12 @@ run_level(run_t *run, double *mu)
 static void
 run_clear(run_t *run)
 {
-    if (run->sampler_k != NULL && run->sampler_k->finalize != NULL)
+    /* A state is NULL when its allocation failed. */
+    if (run->sampler != NULL && run->sampler_k->finalize != NULL)
         run->sampler_k->finalize(run->sampler);
-    if (run->metric_k != NULL && run->metric_k->finalize != NULL)
+    if (run->metric != NULL && run->metric_k->finalize != NULL)
         run->metric_k->finalize(run->metric);
-    if (run->opt_k != NULL && run->opt_k->finalize != NULL)
+    if (run->opt != NULL && run->opt_k->finalize != NULL)
         run->opt_k->finalize(run->opt);
     pipit__free(run->sampler);
     pipit__free(run->metric);
