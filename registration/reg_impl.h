@@ -278,8 +278,18 @@ typedef struct reg_transform_setup {
  * scales (n_params values, allocated by the component). */
 typedef struct reg_transform_class {
     const char *name;  /* "TranslationTransform", "EulerTransform", ... */
+    /* The transform of level 0. */
     pipit_status_t (*create)(const reg_transform_setup_t *s,
                              pipit_transform_t **out, double **scales);
+    /* Optional, for kinds whose parameters depend on the level (a
+     * B-spline grid): for level r > 0, *t holds level r-1's final
+     * transform (a reference the callee may drop); replace it with level
+     * r's, carrying the same mapping, and allocate its scales (squared,
+     * as create's). Leaving *t as it was keeps the transform and its
+     * scales (then *scales is ignored). */
+    pipit_status_t (*next_level)(const reg_transform_setup_t *s,
+                                 unsigned level, pipit_transform_t **t,
+                                 double **scales);
 } reg_transform_class_t;
 
 /* Shared by the transform components (transform_setup.c). */

@@ -492,6 +492,57 @@ pipit__reg_map_levels(const reg_map_t *m, unsigned *n_levels)
     return st;
 }
 
+/* A transform whose grid changes with the level (B-spline): level r's
+ * transform, carrying level r-1's mapping, replaces the optimised part
+ * of the chain, with its own parameters and scales. */
+static pipit_status_t
+next_level(const reg_transform_setup_t *setup, const reg_transform_class_t *k,
+           unsigned r, reg_level_t *L, pipit_transform_t **cur,
+           pipit_transform_t **whole, double **scales, double **mu)
+{
+    pipit_transform_t *t = pipit_transform_ref(*cur);
+    double *sc = NULL;
+    pipit_status_t st = k->next_level(setup, r, &t, &sc);
+    if (st != PIPIT_OK) {
+        pipit_transform_unref(t);
+        return st;
+    }
+    if (t == *cur) { /* unchanged grid */
+        pipit_transform_unref(t);
+        pipit__free(sc);
+        return PIPIT_OK;
+    }
+    size_t P = pipit_transform_n_parameters(t);
+    for (size_t i = 0; i < P; i++)
+        sc[i] = sqrt(sc[i]); /* squared scales, as at level 0 */
+    double *m = pipit__malloc((P > 0 ? P : 1) * sizeof *m);
+    pipit_transform_t *w =
+        setup->initial != NULL
+            ? pipit_transform_chain_new(setup->initial, t, setup->how)
+            : pipit_transform_ref(t);
+    if (m == NULL || w == NULL) {
+        pipit__free(m);
+        pipit__free(sc);
+        pipit_transform_unref(w);
+        pipit_transform_unref(t);
+        return PIPIT_ENOMEM;
+    }
+    memcpy(m, pipit_transform_parameters(t), P * sizeof *m);
+    pipit_transform_unref(*cur);
+    pipit_transform_unref(*whole);
+    pipit__free(*scales);
+    pipit__free(*mu);
+    *cur = t;
+    *whole = w;
+    *scales = sc;
+    *mu = m;
+    L->optimized = t;
+    L->transform = w;
+    L->n_params = P;
+    L->scales = sc;
+    return PIPIT_OK;
+}
+
 /* Runs map m on the full-resolution f32 images; *out is the map's final
  * transform (a chain over `initial` when there is one). */
 static pipit_status_t
@@ -609,6 +660,10 @@ run_map(registration_t *reg, reg_map_t *map, const reg_inputs_t *in,
             goto done;
         }
         run.L.interp = interp;
+        if (r > 0 && c.transform->next_level != NULL &&
+            (st = next_level(&setup, c.transform, r, &run.L, &cur, &whole,
+                             &scales, &mu)) != PIPIT_OK)
+            goto done;
         if ((st = run_level(&run, mu)) != PIPIT_OK)
             goto done;
     }
