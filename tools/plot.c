@@ -297,6 +297,23 @@ tool_plot_draw(const tool_plot_series_t *s, size_t n, unsigned width,
     memset(c.px, 255, (size_t)width * height * 3);
     tool_plot_frame_t f;
     tool_plot_layout(&f, width, height, s, n);
+    /* The legend flows in rows after the y title, right of it, and the
+     * plot starts below its last row, so no label hides another. */
+    const int row_h = 7 * SCALE + 6;
+    int legend_x0 = 10 + (y_title != NULL
+                              ? (int)tool_plot_text_width(y_title, SCALE) + 24
+                              : 0);
+    int rows = 1, lx = legend_x0;
+    for (size_t k = 0; k < n; k++) {
+        int w = 28 + (int)tool_plot_text_width(s[k].label ? s[k].label : "",
+                                               SCALE);
+        if (lx > legend_x0 && lx + w > (int)f.right) {
+            rows++;
+            lx = legend_x0;
+        }
+        lx += w + 16;
+    }
+    f.top += (double)((rows - 1) * row_h);
     int l = (int)f.left, t = (int)f.top, r = (int)f.right, b = (int)f.bottom;
     char buf[32];
     /* grid lines and ticks with their labels */
@@ -348,19 +365,21 @@ tool_plot_draw(const tool_plot_series_t *s, size_t n, unsigned width,
             px0 = px, py0 = py, have = true;
         }
     }
-    /* legend: one row above the plot area, right-aligned, so that it
-     * never hides a curve */
-    int lx = r;
-    for (size_t k = 0; k < n; k++)
-        lx -= 28 + (int)tool_plot_text_width(s[k].label ? s[k].label : "",
-                                             SCALE) + (k ? 16 : 0);
+    /* legend rows, as measured above */
+    int ly = 8;
+    lx = legend_x0;
     for (size_t k = 0; k < n; k++) {
         uint8_t rgb[3];
         const char *label = s[k].label ? s[k].label : "";
+        int w = 28 + (int)tool_plot_text_width(label, SCALE);
+        if (lx > legend_x0 && lx + w > r) {
+            ly += row_h;
+            lx = legend_x0;
+        }
         tool_plot_colour(k, rgb);
-        fill(&c, lx, 8 + 7 * SCALE / 2 - 1, lx + 22, 8 + 7 * SCALE / 2, rgb);
-        text(&c, lx + 28, 8, label, black);
-        lx += 28 + (int)tool_plot_text_width(label, SCALE) + 16;
+        fill(&c, lx, ly + 7 * SCALE / 2 - 1, lx + 22, ly + 7 * SCALE / 2, rgb);
+        text(&c, lx + 28, ly, label, black);
+        lx += w + 16;
     }
     if (frame != NULL)
         *frame = f;
