@@ -13,6 +13,7 @@
 
 #include <pipit/pipit.h>
 
+#include "bspline_fast.h"
 #include "error_impl.h"
 #include "reg_impl.h"
 #include "testutil.h"
@@ -627,7 +628,164 @@ test_transformix_result(void)
     keep_params = NULL;
 }
 
+/* ---- the fast path (bspline_fast.c) against the transform's own ---------- */
+
+static double
+bound_dense(const double *s, unsigned dim)
+{
+    double tr = 0.0, f = 0.0;
+    for (unsigned d = 0; d < dim; d++)
+        tr += s[d * dim + d];
+    for (unsigned i = 0; i < dim * dim; i++)
+        f += s[i] * s[i];
+    return tr + 2.0 * sqrt(2.0) * sqrt(f);
+}
+
+static void
+check_fast(pipit_transform_t *t, unsigned order)
+{
+    unsigned D = pipit_transform_dim(t);
+    reg_bspline_fast_t f;
+    CU_ASSERT_FATAL(pipit__reg_bspline_fast_init(&f, t));
+    size_t P = pipit_transform_n_parameters(t);
+    size_t js = pipit_transform_jacobian_size(t);
+    CU_ASSERT_EQUAL(js, D * f.count);
+    size_t *ji = calloc(js, sizeof *ji), *oi = calloc(js, sizeof *oi);
+    double *jv = calloc(js * D, sizeof *jv), *ov = calloc(js, sizeof *ov);
+    unsigned long long seed = 11 + order;
+    size_t npts = 300;
+    double *pts = calloc(npts * D, sizeof *pts);
+    double *sc = calloc(P, sizeof *sc);
+    for (size_t k = 0; k < P; k++)
+        sc[k] = 1.0 + 0.5 * (lcg(&seed) + 1.0);
+    /* dense C and the bounds, as asgd_estimate.c computes them */
+    double *C = calloc(P * P, sizeof *C);
+    double max_jj = 0, max_jcj = 0;
+    for (size_t j = 0; j < npts; j++) {
+        double *x = pts + j * D;
+        for (unsigned d = 0; d < D; d++)
+            x[d] = 30.0 * (0.5 + 0.5 * lcg(&seed)) - 2.0;
+        size_t index[REG_BSPLINE_MAX_SUPPORT];
+        double w[REG_BSPLINE_MAX_SUPPORT], y[3], yt[3], g[3] = { 0.3, -1.1,
+                                                                  0.7 };
+        size_t m = pipit__reg_bspline_fast_map(&f, x, y, index, w);
+        pipit_transform_point(t, x, yt);
+        assert_vec(y, yt, D, 1e-12);
+        size_t nz = pipit_transform_jacobian(t, x, ji, jv);
+        size_t n2 = pipit__reg_bspline_fast_dmu(&f, m, index, w, g, oi, ov);
+        CU_ASSERT_EQUAL_FATAL(n2, nz);
+        for (size_t k = 0; k < nz; k++) {
+            CU_ASSERT_EQUAL(oi[k], ji[k]);
+            double v = 0;
+            for (unsigned d = 0; d < D; d++)
+                v += g[d] * jv[d * nz + k];
+            CU_ASSERT_DOUBLE_EQUAL(ov[k], v, 1e-15);
+        }
+        for (size_t k = 0; k < nz; k++)
+            for (unsigned d = 0; d < D; d++)
+                jv[d * nz + k] /= sc[ji[k]];
+        double s[9];
+        for (unsigned d = 0; d < D; d++)
+            for (unsigned e = 0; e < D; e++) {
+                double v = 0;
+                for (size_t k = 0; k < nz; k++)
+                    v += jv[d * nz + k] * jv[e * nz + k];
+                s[d * D + e] = v;
+            }
+        max_jj = fmax(max_jj, bound_dense(s, D));
+        for (size_t k = 0; k < nz; k++)
+            for (size_t l = 0; l < nz; l++) {
+                double v = 0;
+                for (unsigned d = 0; d < D; d++)
+                    v += jv[d * nz + k] * jv[d * nz + l];
+                C[ji[k] * P + ji[l]] += v / (double)npts;
+            }
+    }
+    double trc = 0, trcc = 0;
+    for (size_t i = 0; i < P; i++)
+        trc += C[i * P + i];
+    for (size_t i = 0; i < P * P; i++)
+        trcc += C[i] * C[i];
+    for (size_t j = 0; j < npts; j++) {
+        size_t nz = pipit_transform_jacobian(t, pts + j * D, ji, jv);
+        for (size_t k = 0; k < nz; k++)
+            for (unsigned d = 0; d < D; d++)
+                jv[d * nz + k] /= sc[ji[k]];
+        double s[9];
+        for (unsigned d = 0; d < D; d++)
+            for (unsigned e = 0; e < D; e++) {
+                double v = 0;
+                for (size_t k = 0; k < nz; k++)
+                    for (size_t l = 0; l < nz; l++)
+                        v += jv[d * nz + k] * C[ji[k] * P + ji[l]] *
+                             jv[e * nz + l];
+                s[d * D + e] = v;
+            }
+        max_jcj = fmax(max_jcj, bound_dense(s, D));
+    }
+    reg_bspline_jac_terms_t jt;
+    ASSERT_OK(pipit__reg_bspline_jacobian_terms(&f, sc, pts, npts, &jt));
+    CU_ASSERT(trc > 0);
+    CU_ASSERT_DOUBLE_EQUAL(jt.trc, trc, 1e-12 * trc);
+    CU_ASSERT_DOUBLE_EQUAL(jt.trcc, trcc, 1e-12 * trcc);
+    CU_ASSERT_DOUBLE_EQUAL(jt.max_jj, max_jj, 1e-12 * max_jj);
+    CU_ASSERT_DOUBLE_EQUAL(jt.max_jcj, max_jcj, 1e-12 * max_jcj);
+    free(C);
+    free(sc);
+    free(pts);
+    free(ji);
+    free(jv);
+    free(oi);
+    free(ov);
+}
+
+static void
+test_fast_path(void)
+{
+    for (unsigned order = 1; order <= 3; order++)
+        for (unsigned D = 2; D <= 3; D++) {
+            pipit_bspline_grid_t g;
+            pipit_bspline_grid_init(&g, D);
+            for (unsigned d = 0; d < D; d++) {
+                g.size[d] = 5 + d + order;
+                g.spacing[d] = 6.0 + d;
+                g.origin[d] = -4.0 + d;
+                g.index[d] = d == 1 ? 2 : 0;
+            }
+            g.direction[0] = cos(0.2), g.direction[1] = -sin(0.2);
+            g.direction[D] = sin(0.2), g.direction[D + 1] = cos(0.2);
+            pipit_transform_t *t = pipit_bspline_transform_new(D, order, &g);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+            size_t P = pipit_transform_n_parameters(t);
+            double *c = calloc(P, sizeof *c);
+            unsigned long long seed = 3;
+            for (size_t k = 0; k < P; k++)
+                c[k] = 2.0 * lcg(&seed);
+            ASSERT_OK(pipit_transform_set_parameters(t, c, P));
+            free(c);
+            check_fast(t, order);
+            /* in chains over an initial translation */
+            pipit_transform_t *tr = pipit_translation_transform_new(D);
+            const double sh[3] = { 1.5, -2.25, 0.5 };
+            ASSERT_OK(pipit_transform_set_parameters(tr, sh, D));
+            for (int how = 0; how < 2; how++) {
+                pipit_transform_t *ch = pipit_transform_chain_new(
+                    tr, t, how ? PIPIT_COMBINE_ADD : PIPIT_COMBINE_COMPOSE);
+                check_fast(ch, order);
+                pipit_transform_unref(ch);
+            }
+            pipit_transform_unref(tr);
+            pipit_transform_unref(t);
+        }
+    /* not a B-spline */
+    reg_bspline_fast_t f;
+    pipit_transform_t *a = pipit_affine_transform_new(2, NULL);
+    CU_ASSERT(!pipit__reg_bspline_fast_init(&f, a));
+    pipit_transform_unref(a);
+}
+
 const test_case_t test_reg_bspline_cases[] = {
+    { "fast_path", test_fast_path },
     { "grid_example", test_grid_example },
     { "grid_direction", test_grid_direction },
     { "grid_initial", test_grid_initial },
