@@ -500,14 +500,41 @@ pipit__reg_bspline_level_grid(const reg_transform_setup_t *s, unsigned level,
     return st;
 }
 
+/* Every key of every level, on a unit-spaced stand-in for the image. */
+static pipit_status_t
+check(const reg_map_t *m)
+{
+    unsigned order;
+    double unit[PIPIT_MAX_DIM], phi[PIPIT_MAX_DIM];
+    int64_t w;
+    for (unsigned d = 0; d < PIPIT_MAX_DIM; d++)
+        unit[d] = 1.0;
+    pipit_status_t st = read_order(m, &order);
+    if (st == PIPIT_OK)
+        st = read_final_spacing(m, unit, phi);
+    unsigned R = m->n_levels > 0 ? m->n_levels : 1;
+    for (unsigned r = 0; r < R && st == PIPIT_OK; r++) {
+        for (unsigned d = 0; d < m->dim && st == PIPIT_OK; d++) {
+            double f;
+            st = schedule_factor(m, r, d, &f);
+        }
+        if (st == PIPIT_OK)
+            st = pipit__reg_get_int_in(m, "PassiveEdgeWidth", r, 0, 0,
+                                       1 << 20, &w);
+    }
+    return st;
+}
+
 const reg_transform_class_t pipit__reg_transform_bspline = {
     .name = "BSplineTransform",
     .create = create,
     .next_level = next_level,
+    .check = check,
 };
 
 const reg_transform_class_t pipit__reg_transform_recursive_bspline = {
     .name = "RecursiveBSplineTransform",
     .create = create,
     .next_level = next_level,
+    .check = check,
 };

@@ -290,6 +290,9 @@ typedef struct reg_transform_class {
     pipit_status_t (*next_level)(const reg_transform_setup_t *s,
                                  unsigned level, pipit_transform_t **t,
                                  double **scales);
+    /* Optional: reads and checks the kind's own keys for every level
+     * without the images (pipit_registration_check). */
+    pipit_status_t (*check)(const reg_map_t *m);
 } reg_transform_class_t;
 
 /* Shared by the transform components (transform_setup.c). */

@@ -207,6 +207,16 @@ test_errors(void)
     m = map_of("(FinalGridSpacingInVoxels 0)\n", 2, 1);
     st = pipit__reg_transform_bspline.create(&s, &t, &sc);
     ASSERT_FAILS_WITH(st, PIPIT_EINVAL, "FinalGridSpacingInVoxels");
+    /* pipit_registration_check finds them before any image is read */
+    m = map_of("(NumberOfResolutions 2)\n(GridSpacingSchedule 2 1 1)\n", 2,
+               2);
+    ASSERT_FAILS_WITH(pipit__reg_transform_bspline.check(&m), PIPIT_EINVAL,
+                      "GridSpacingSchedule");
+    m = map_of("(NumberOfResolutions 2)\n(PassiveEdgeWidth 1 -1)\n", 2, 2);
+    ASSERT_FAILS_WITH(pipit__reg_transform_bspline.check(&m), PIPIT_EINVAL,
+                      "PassiveEdgeWidth");
+    m = map_of("(NumberOfResolutions 2)\n(GridSpacingSchedule 2 1)\n", 2, 2);
+    ASSERT_OK(pipit__reg_transform_recursive_bspline.check(&m));
     pipit_image_unref(img);
 }
 
