@@ -570,6 +570,63 @@ test_run_3d(void)
     pipit_image_unref(mv);
 }
 
+/* The same bits at 1 and 3 threads, through two level changes. */
+static void
+test_threads(void)
+{
+    static const char params[] =
+        "(Transform \"BSplineTransform\")\n"
+        "(Metric \"AdvancedMattesMutualInformation\")\n"
+        "(Optimizer \"AdaptiveStochasticGradientDescent\")\n"
+        "(ImageSampler \"Random\")\n"
+        "(NewSamplesEveryIteration \"true\")\n"
+        "(NumberOfSpatialSamples 1500)\n"
+        "(NumberOfResolutions 3)\n"
+        "(FinalGridSpacingInVoxels 10)\n"
+        "(MaximumNumberOfIterations 20)\n";
+    const size_t n[2] = { 64, 64 };
+    pipit_image_t *shape = blank(2, n, NULL, NULL);
+    reg_map_t m = map_of(params, 2, 3);
+    pipit_transform_t *truth = truth_on_grid(&m, shape, 2, 3.0);
+    pipit_image_t *f = render(2, n, truth), *mv = render(2, n, NULL);
+    double *first = NULL;
+    size_t P0 = 0;
+    for (unsigned threads = 1; threads <= 3; threads += 2) {
+        pipit_params_t *p = NULL;
+        ASSERT_OK(pipit_params_parse(params, strlen(params), "t.txt", &p));
+        pipit_params_list_t *l = pipit_params_list_new();
+        ASSERT_OK(pipit_params_list_append(l, p));
+        pipit_params_unref(p);
+        pipit_node_t *r = pipit_registration_new();
+        ASSERT_OK(pipit_node_set_input_image(r, PIPIT_REGISTRATION_FIXED, f));
+        ASSERT_OK(
+            pipit_node_set_input_image(r, PIPIT_REGISTRATION_MOVING, mv));
+        ASSERT_OK(pipit_node_set_input_data(r, PIPIT_REGISTRATION_PARAMS,
+                                            PIPIT_DATA(l)));
+        ASSERT_OK(pipit_registration_set_threads(r, threads));
+        ASSERT_OK(pipit_node_update(r));
+        pipit_transform_t *t =
+            pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM);
+        size_t P = pipit_transform_n_parameters(t);
+        const double *mu = pipit_transform_parameters(t);
+        if (first == NULL) {
+            P0 = P;
+            first = malloc(P * sizeof *first);
+            memcpy(first, mu, P * sizeof *first);
+        } else {
+            CU_ASSERT_EQUAL_FATAL(P, P0);
+            CU_ASSERT(memcmp(first, mu, P * sizeof *mu) == 0);
+        }
+        pipit_node_unref(r);
+        pipit_params_list_unref(l);
+    }
+    free(first);
+    pipit_transform_unref(truth);
+    pipit_image_unref(shape);
+    pipit_image_unref(f);
+    pipit_image_unref(mv);
+}
+
 static bool
 have_transformix(void)
 {
@@ -804,6 +861,7 @@ const test_case_t test_reg_bspline_cases[] = {
     { "upsample_keeps_mapping", test_upsample_keeps_mapping },
     { "recover_2d", test_recover_2d },
     { "run_3d", test_run_3d },
+    { "threads", test_threads },
     { "transformix_result", test_transformix_result },
     { NULL, NULL },
 };
