@@ -174,6 +174,29 @@ test_grid_initial(void)
     CU_ASSERT_DOUBLE_EQUAL(g.origin[0], -(7 * 4.0 - 19.0) / 2, 1e-12);
     pipit_transform_unref(a);
     pipit_image_unref(img);
+
+    /* elastix 5.0.1's grid after its own rigid result on its example
+     * (-t0 with TransformParameters.0.txt, parameters_BSpline.txt). */
+    pipit_transform_t *rigid = NULL;
+    ASSERT_OK(pipit_tp_read(
+        test_data("registration/elastix_example_TransformParameters.0.txt"),
+        &rigid, NULL));
+    ASSERT_OK(pipit_image_read(test_data("registration/fixed.mhd"), &img));
+    m = map_of("(FinalGridSpacingInPhysicalUnits 16)\n"
+               "(NumberOfResolutions 4)\n",
+               2, 4);
+    s = (reg_transform_setup_t){ .map = &m, .fixed = img, .moving = img,
+                                 .initial = rigid,
+                                 .how = PIPIT_COMBINE_COMPOSE };
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 3, &g));
+    CU_ASSERT_EQUAL(g.size[0], 19);
+    CU_ASSERT_EQUAL(g.size[1], 19);
+    const double el_spacing[2] = { 16.0148411084, 16.0148411084 };
+    const double el_origin[2] = { -18.0900499756, -17.1634999756 };
+    assert_vec(g.spacing, el_spacing, 2, 1e-10);
+    assert_vec(g.origin, el_origin, 2, 1e-10);
+    pipit_transform_unref(rigid);
+    pipit_image_unref(img);
 }
 
 static void
