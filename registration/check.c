@@ -20,6 +20,10 @@ static const char *const known_keys[] = {
     "ASGDParameterEstimationMethod", "AutomaticParameterEstimation",
     "AutomaticScalesEstimation", "AutomaticTransformInitialization",
     "AutomaticTransformInitializationMethod", "BSplineInterpolationOrder",
+    "BSplineTransformSplineOrder", "FinalGridSpacingInPhysicalUnits",
+    "FinalGridSpacingInVoxels", "GridDirection", "GridIndex", "GridOrigin",
+    "GridSize", "GridSpacing", "GridSpacingSchedule", "PassiveEdgeWidth",
+    "UseCyclicTransform",
     "CenterOfGravityUsesLowerThreshold", "CenterOfRotation",
     "CenterOfRotationPoint", "CheckNumberOfSamples", "CompressResultImage",
     "ComputeZYX", "DefaultOutputPrecision", "DefaultPixelValue",
@@ -111,6 +115,9 @@ check_map(const reg_map_t *m)
         st = PIPIT_ENOMEM;
         goto done;
     }
+    if (c.transform->check != NULL &&
+        (st = c.transform->check(m)) != PIPIT_OK)
+        goto done;
     for (unsigned r = 0; r < m->n_levels && st == PIPIT_OK; r++) {
         int64_t order;
         bool b;

@@ -38,6 +38,8 @@ static const reg_transform_class_t *const transforms[] = {
     &pipit__reg_transform_euler,
     &pipit__reg_transform_similarity,
     &pipit__reg_transform_affine,
+    &pipit__reg_transform_bspline,
+    &pipit__reg_transform_recursive_bspline,
 };
 
 /* Names without the Fixed / Moving prefix; the type is

@@ -37,7 +37,10 @@ libpipit_internal_la_SOURCES += \
 	registration/translation_transform.c \
 	registration/euler_transform.c \
 	registration/similarity_transform.c \
-	registration/affine_transform.c
+	registration/affine_transform.c \
+	registration/bspline_transform.c \
+	registration/bspline_fast.h \
+	registration/bspline_fast.c
 
 # Metrics
 libpipit_internal_la_SOURCES += \

@@ -290,6 +290,9 @@ typedef struct reg_transform_class {
     pipit_status_t (*next_level)(const reg_transform_setup_t *s,
                                  unsigned level, pipit_transform_t **t,
                                  double **scales);
+    /* Optional: reads and checks the kind's own keys for every level
+     * without the images (pipit_registration_check). */
+    pipit_status_t (*check)(const reg_map_t *m);
 } reg_transform_class_t;
 
 /* Shared by the transform components (transform_setup.c). */
@@ -312,6 +315,19 @@ pipit_status_t pipit__reg_transform_scales(const reg_transform_setup_t *s,
                                            const pipit_transform_t *t,
                                            const double *defaults,
                                            double **out);
+
+/* B-spline grids (bspline_transform.c, spec §7.8.4). */
+/** The control-point grid of `level` for the setup's map and fixed image
+ * (and initial transform, when composed). */
+pipit_status_t pipit__reg_bspline_level_grid(const reg_transform_setup_t *s,
+                                             unsigned level,
+                                             pipit_bspline_grid_t *grid);
+/** A new B-spline transform on `grid` carrying old's field: old's spline
+ * sampled at the new control points (mirrored at old's faces, 0 outside
+ * its grid), then B-spline decomposition per component (§7.8.4). */
+pipit_status_t pipit__reg_bspline_refine(const pipit_transform_t *old,
+                                         const pipit_bspline_grid_t *grid,
+                                         pipit_transform_t **out);
 
 /* Pyramids and interpolators are lib/ and filters/ code selected by name;
  * their tables only map names. */
@@ -337,6 +353,8 @@ extern const reg_transform_class_t pipit__reg_transform_translation;
 extern const reg_transform_class_t pipit__reg_transform_euler;
 extern const reg_transform_class_t pipit__reg_transform_similarity;
 extern const reg_transform_class_t pipit__reg_transform_affine;
+extern const reg_transform_class_t pipit__reg_transform_bspline;
+extern const reg_transform_class_t pipit__reg_transform_recursive_bspline;
 
 /* ---- Lookup tables (components.c) -------------------------------------
  * NULL with an error listing the supported names when `name` is not one;

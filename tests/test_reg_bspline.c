@@ -1,0 +1,890 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The B-spline transform components (registration/bspline_transform.c):
+ * the grid of spec §7.8.4 against its worked example and hand-computed
+ * layouts (rotated direction, initial transform), key errors, passive
+ * edges, the level change keeping the mapping, a known 2-D deformation
+ * recovered, a 3-D run, and transformix resampling with our TP file.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <pipit/pipit.h>
+
+#include "bspline_fast.h"
+#include "error_impl.h"
+#include "reg_impl.h"
+#include "testutil.h"
+
+static pipit_params_t *keep_params;
+
+static reg_map_t
+map_of(const char *text, unsigned dim, unsigned levels)
+{
+    pipit_params_unref(keep_params);
+    keep_params = NULL;
+    ASSERT_OK(pipit_params_parse(text, strlen(text), "bs.txt",
+                                 &keep_params));
+    return (reg_map_t){ .params = keep_params, .file = "bs.txt", .dim = dim,
+                        .n_levels = levels };
+}
+
+static pipit_image_t *
+blank(unsigned dim, const size_t *n, const double *spacing,
+      const double *origin)
+{
+    pipit_image_t *img = pipit_image_new(dim, n, PIPIT_F32, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(img);
+    if (spacing != NULL)
+        ASSERT_OK(pipit_image_set_spacing(img, spacing));
+    if (origin != NULL)
+        ASSERT_OK(pipit_image_set_origin(img, origin));
+    return img;
+}
+
+static void
+assert_vec(const double *a, const double *b, unsigned n, double tol)
+{
+    for (unsigned i = 0; i < n; i++) {
+        if (!(fabs(a[i] - b[i]) <= tol))
+            printf("\n    [%u] %.12g, expected %.12g\n", i, a[i], b[i]);
+        CU_ASSERT(fabs(a[i] - b[i]) <= tol);
+    }
+}
+
+/* The spec's example: 28x30x32 voxels of 1.5 x 1 x 2, origin (10,-5,3),
+ * 8 voxels: spacing (12, 8, 16), size 7^3, origin (-5.75, -14.5, -14). */
+static void
+test_grid_example(void)
+{
+    const size_t n[3] = { 28, 30, 32 };
+    const double sp[3] = { 1.5, 1.0, 2.0 }, o[3] = { 10.0, -5.0, 3.0 };
+    pipit_image_t *img = blank(3, n, sp, o);
+    reg_map_t m = map_of("(FinalGridSpacingInVoxels 8)\n", 3, 1);
+    reg_transform_setup_t s = { .map = &m, .fixed = img, .moving = img };
+    pipit_transform_t *t = NULL;
+    double *sc = NULL;
+    ASSERT_OK(pipit__reg_transform_bspline.create(&s, &t, &sc));
+    const pipit_bspline_grid_t *g = pipit_bspline_transform_grid(t);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    const double spacing[3] = { 12, 8, 16 }, origin[3] = { -5.75, -14.5,
+                                                            -14 };
+    assert_vec(g->spacing, spacing, 3, 1e-12);
+    assert_vec(g->origin, origin, 3, 1e-12);
+    for (int d = 0; d < 3; d++) {
+        CU_ASSERT_EQUAL(g->size[d], 7);
+        CU_ASSERT_EQUAL(g->index[d], 0);
+    }
+    CU_ASSERT_EQUAL(pipit_bspline_transform_order(t), 3);
+    size_t P = pipit_transform_n_parameters(t);
+    CU_ASSERT_EQUAL(P, 3 * 343);
+    const double *p = pipit_transform_parameters(t);
+    for (size_t k = 0; k < P; k++) {
+        CU_ASSERT_EQUAL(p[k], 0.0);
+        CU_ASSERT_EQUAL(sc[k], 1.0);
+    }
+    pipit_transform_unref(t);
+    pipit__free(sc);
+
+    /* Three levels, the default schedule: level 0 at 4 x 8 voxels. */
+    m = map_of("(FinalGridSpacingInVoxels 8)\n(NumberOfResolutions 3)\n", 3,
+               3);
+    pipit_bspline_grid_t g0;
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 0, &g0));
+    const double sp0[3] = { 48, 32, 64 };
+    assert_vec(g0.spacing, sp0, 3, 1e-12);
+    for (int d = 0; d < 3; d++)
+        CU_ASSERT_EQUAL(g0.size[d], 4); /* ceil(<= 1) + 3 */
+    CU_ASSERT_DOUBLE_EQUAL(g0.origin[0], 10.0 - (3 * 48 - 27 * 1.5) / 2,
+                           1e-12);
+    /* Per-axis schedule, R·D values. */
+    m = map_of("(FinalGridSpacingInPhysicalUnits 10 10 10)\n"
+               "(NumberOfResolutions 2)\n"
+               "(GridSpacingSchedule 2 1 1 1 1 1)\n",
+               3, 2);
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 0, &g0));
+    CU_ASSERT_DOUBLE_EQUAL(g0.spacing[0], 20.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(g0.spacing[1], 10.0, 0);
+    CU_ASSERT_EQUAL(g0.size[0], 3 + 3); /* ceil(42 / 20) + 3 */
+    CU_ASSERT_EQUAL(g0.size[2], 7 + 3); /* ceil(64 / 10) + 3 */
+    /* Neither key: 8 physical units. */
+    m = map_of("(NumberOfResolutions 1)\n", 3, 1);
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 0, &g0));
+    CU_ASSERT_DOUBLE_EQUAL(g0.spacing[0], 8.0, 0);
+    CU_ASSERT_EQUAL(g0.size[0], 6 + 3);
+    pipit_image_unref(img);
+}
+
+/* A rotated image: the grid is centred on the image in its own frame. */
+static void
+test_grid_direction(void)
+{
+    const size_t n[2] = { 20, 10 };
+    const double o[2] = { 5.0, 5.0 };
+    const double rot[4] = { 0, -1, 1, 0 }; /* 90 degrees */
+    pipit_image_t *img = blank(2, n, NULL, o);
+    ASSERT_OK(pipit_image_set_direction(img, rot));
+    reg_map_t m = map_of("(FinalGridSpacingInPhysicalUnits 4)\n", 2, 1);
+    reg_transform_setup_t s = { .map = &m, .fixed = img, .moving = img };
+    pipit_bspline_grid_t g;
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 0, &g));
+    CU_ASSERT_EQUAL(g.size[0], 8);
+    CU_ASSERT_EQUAL(g.size[1], 6);
+    const double origin[2] = { 10.5, 0.5 }; /* O - M δ, δ = (4.5, 5.5) */
+    assert_vec(g.origin, origin, 2, 1e-12);
+    assert_vec(g.direction, rot, 4, 0);
+    /* Independently: the grid's centre is the image's centre. */
+    double ci[2] = { 9.5, 4.5 }, c[2], gc[2];
+    pipit_image_index_to_point(img, ci, c);
+    for (int r = 0; r < 2; r++)
+        gc[r] = g.origin[r] + rot[r * 2 + 0] * 3.5 * g.spacing[0] +
+                rot[r * 2 + 1] * 2.5 * g.spacing[1];
+    assert_vec(gc, c, 2, 1e-12);
+    pipit_image_unref(img);
+}
+
+/* Composed with an initial transform, the grid covers the mapped box. */
+static void
+test_grid_initial(void)
+{
+    const size_t n[2] = { 20, 10 };
+    pipit_image_t *img = blank(2, n, NULL, NULL);
+    reg_map_t m = map_of("(FinalGridSpacingInPhysicalUnits 4)\n", 2, 1);
+    pipit_transform_t *a = pipit_affine_transform_new(2, NULL);
+    const double ap[6] = { 1.1, 0, 0, 1, 3.0, -2.0 };
+    ASSERT_OK(pipit_transform_set_parameters(a, ap, 6));
+    reg_transform_setup_t s = { .map = &m, .fixed = img, .moving = img,
+                                .initial = a,
+                                .how = PIPIT_COMBINE_COMPOSE };
+    pipit_bspline_grid_t g;
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 0, &g));
+    /* x: box [3, 23.9], L'/L = 20.9 / 19 = 1.1; y: shifted by -2. */
+    CU_ASSERT_EQUAL(g.size[0], 8);
+    CU_ASSERT_EQUAL(g.size[1], 6);
+    CU_ASSERT_DOUBLE_EQUAL(g.spacing[0], 4.4, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(g.spacing[1], 4.0, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(g.origin[0], 3.0 - (7 * 4.4 - 20.9) / 2, 1e-12);
+    CU_ASSERT_DOUBLE_EQUAL(g.origin[1], -2.0 - (5 * 4.0 - 9.0) / 2, 1e-12);
+    /* Added, the initial transform does not move the grid. */
+    s.how = PIPIT_COMBINE_ADD;
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 0, &g));
+    CU_ASSERT_DOUBLE_EQUAL(g.spacing[0], 4.0, 0);
+    CU_ASSERT_DOUBLE_EQUAL(g.origin[0], -(7 * 4.0 - 19.0) / 2, 1e-12);
+    pipit_transform_unref(a);
+    pipit_image_unref(img);
+
+    /* elastix 5.0.1's grid after its own rigid result on its example
+     * (-t0 with TransformParameters.0.txt, parameters_BSpline.txt). */
+    pipit_transform_t *rigid = NULL;
+    ASSERT_OK(pipit_tp_read(
+        test_data("registration/elastix_example_TransformParameters.0.txt"),
+        &rigid, NULL));
+    ASSERT_OK(pipit_image_read(test_data("registration/fixed.mhd"), &img));
+    m = map_of("(FinalGridSpacingInPhysicalUnits 16)\n"
+               "(NumberOfResolutions 4)\n",
+               2, 4);
+    s = (reg_transform_setup_t){ .map = &m, .fixed = img, .moving = img,
+                                 .initial = rigid,
+                                 .how = PIPIT_COMBINE_COMPOSE };
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 3, &g));
+    CU_ASSERT_EQUAL(g.size[0], 19);
+    CU_ASSERT_EQUAL(g.size[1], 19);
+    const double el_spacing[2] = { 16.0148411084, 16.0148411084 };
+    const double el_origin[2] = { -18.0900499756, -17.1634999756 };
+    assert_vec(g.spacing, el_spacing, 2, 1e-10);
+    assert_vec(g.origin, el_origin, 2, 1e-10);
+    pipit_transform_unref(rigid);
+    pipit_image_unref(img);
+}
+
+static void
+test_errors(void)
+{
+    const size_t n[2] = { 20, 10 };
+    pipit_image_t *img = blank(2, n, NULL, NULL);
+    reg_transform_setup_t s = { .fixed = img, .moving = img };
+    pipit_transform_t *t = NULL;
+    double *sc = NULL;
+    reg_map_t m = map_of("(FinalGridSpacingInPhysicalUnits 4)\n"
+                         "(FinalGridSpacingInVoxels 4)\n",
+                         2, 1);
+    s.map = &m;
+    pipit_status_t st = pipit__reg_transform_bspline.create(&s, &t, &sc);
+    ASSERT_FAILS_WITH(st, PIPIT_EINVAL, "FinalGridSpacingInPhysicalUnits");
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(pipit_error_message(), "FinalGridSpacingInVoxels"));
+    m = map_of("(NumberOfResolutions 3)\n(GridSpacingSchedule 4 2 1 1)\n", 2,
+               3);
+    st = pipit__reg_transform_bspline.create(&s, &t, &sc);
+    ASSERT_FAILS_WITH(st, PIPIT_EINVAL, "GridSpacingSchedule");
+    m = map_of("(UseCyclicTransform \"true\")\n", 2, 1);
+    st = pipit__reg_transform_bspline.create(&s, &t, &sc);
+    ASSERT_FAILS_WITH(st, PIPIT_EUNSUPPORTED, "UseCyclicTransform");
+    m = map_of("(BSplineTransformSplineOrder 4)\n", 2, 1);
+    st = pipit__reg_transform_recursive_bspline.create(&s, &t, &sc);
+    CU_ASSERT_NOT_EQUAL(st, PIPIT_OK);
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(pipit_error_message(), "BSplineTransformSplineOrder"));
+    m = map_of("(FinalGridSpacingInVoxels 0)\n", 2, 1);
+    st = pipit__reg_transform_bspline.create(&s, &t, &sc);
+    ASSERT_FAILS_WITH(st, PIPIT_EINVAL, "FinalGridSpacingInVoxels");
+    /* pipit_registration_check finds them before any image is read */
+    m = map_of("(NumberOfResolutions 2)\n(GridSpacingSchedule 2 1 1)\n", 2,
+               2);
+    ASSERT_FAILS_WITH(pipit__reg_transform_bspline.check(&m), PIPIT_EINVAL,
+                      "GridSpacingSchedule");
+    m = map_of("(NumberOfResolutions 2)\n(PassiveEdgeWidth 1 -1)\n", 2, 2);
+    ASSERT_FAILS_WITH(pipit__reg_transform_bspline.check(&m), PIPIT_EINVAL,
+                      "PassiveEdgeWidth");
+    m = map_of("(NumberOfResolutions 2)\n(GridSpacingSchedule 2 1)\n", 2, 2);
+    ASSERT_OK(pipit__reg_transform_recursive_bspline.check(&m));
+    pipit_image_unref(img);
+}
+
+static void
+test_passive_edge(void)
+{
+    const size_t n[2] = { 20, 10 };
+    pipit_image_t *img = blank(2, n, NULL, NULL);
+    reg_map_t m = map_of("(FinalGridSpacingInPhysicalUnits 4)\n"
+                         "(PassiveEdgeWidth 1)\n(BSplineTransformSplineOrder 2)\n",
+                         2, 1);
+    reg_transform_setup_t s = { .map = &m, .fixed = img, .moving = img };
+    pipit_transform_t *t = NULL;
+    double *sc = NULL;
+    ASSERT_OK(pipit__reg_transform_bspline.create(&s, &t, &sc));
+    const pipit_bspline_grid_t *g = pipit_bspline_transform_grid(t);
+    size_t g0 = g->size[0], g1 = g->size[1], np = g0 * g1;
+    CU_ASSERT_EQUAL(g0, 5 + 2);
+    size_t passive = 0;
+    for (size_t y = 0; y < g1; y++)
+        for (size_t x = 0; x < g0; x++) {
+            bool edge = x == 0 || y == 0 || x == g0 - 1 || y == g1 - 1;
+            for (int e = 0; e < 2; e++) {
+                double v = sc[e * np + y * g0 + x];
+                CU_ASSERT_EQUAL(v, edge ? 10000.0 : 1.0);
+                passive += v != 1.0;
+            }
+        }
+    CU_ASSERT_EQUAL(passive, 2 * (np - (g0 - 2) * (g1 - 2)));
+    pipit_transform_unref(t);
+    pipit__free(sc);
+    pipit_image_unref(img);
+}
+
+/* Simple deterministic numbers in [-1, 1). */
+static double
+lcg(unsigned long long *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(*s >> 11) / 4503599627370496.0 - 1.0;
+}
+
+/*
+ * Level 0 -> 1 keeps the mapping. With the spec's centring the finer
+ * grid's control points fall on the coarser knots when ceil(2x) =
+ * 2 ceil(x), x = n S / h (the sizes here), so the coarse cubic is a fine
+ * cubic; with the coefficients away from the faces its samples are zero
+ * there and the mirror-boundary decomposition is exact.
+ */
+static void
+check_upsample(unsigned order)
+{
+    const size_t n[2] = { 160, 128 };
+    const double o[2] = { -7.0, 3.5 };
+    pipit_image_t *img = blank(2, n, NULL, o);
+    char text[256];
+    snprintf(text, sizeof text,
+             "(FinalGridSpacingInPhysicalUnits 8)\n(NumberOfResolutions 2)\n"
+             "(BSplineTransformSplineOrder %u)\n",
+             order);
+    reg_map_t m = map_of(text, 2, 2);
+    reg_transform_setup_t s = { .map = &m, .fixed = img, .moving = img };
+    pipit_transform_t *t = NULL;
+    double *sc = NULL;
+    ASSERT_OK(pipit__reg_transform_bspline.create(&s, &t, &sc));
+    pipit__free(sc);
+    const pipit_bspline_grid_t *g = pipit_bspline_transform_grid(t);
+    size_t g0 = g->size[0], g1 = g->size[1], np = g0 * g1;
+    double *c = calloc(2 * np, sizeof *c);
+    unsigned long long seed = 7;
+    size_t margin = order == 3 ? 3 : 0;
+    for (size_t y = margin; y + margin < g1; y++)
+        for (size_t x = margin; x + margin < g0; x++)
+            for (int e = 0; e < 2; e++)
+                c[e * np + y * g0 + x] = 3.0 * lcg(&seed);
+    ASSERT_OK(pipit_transform_set_parameters(t, c, 2 * np));
+    pipit_transform_t *old = pipit_transform_ref(t);
+    ASSERT_OK(pipit__reg_transform_bspline.next_level(&s, 1, &t, &sc));
+    CU_ASSERT_FATAL(t != old);
+    const pipit_bspline_grid_t *h = pipit_bspline_transform_grid(t);
+    CU_ASSERT_DOUBLE_EQUAL(h->spacing[0], 8.0, 0);
+    CU_ASSERT_EQUAL(h->size[0], 20 + order);
+    CU_ASSERT_EQUAL(h->size[1], 16 + order);
+    CU_ASSERT_EQUAL(pipit_transform_n_parameters(t),
+                    2 * h->size[0] * h->size[1]);
+    double worst = 0, big = 0;
+    for (int i = 0; i < 2000; i++) {
+        double x[2] = { o[0] + 159.0 * (0.5 + 0.5 * lcg(&seed)),
+                        o[1] + 127.0 * (0.5 + 0.5 * lcg(&seed)) };
+        double a[2], b[2];
+        pipit_transform_point(old, x, a);
+        pipit_transform_point(t, x, b);
+        for (int d = 0; d < 2; d++) {
+            worst = fmax(worst, fabs(a[d] - b[d]));
+            big = fmax(big, fabs(a[d] - x[d]));
+        }
+    }
+    printf("\n    order %u: largest displacement %.3f, largest change "
+           "%.3g",
+           order, big, worst);
+    CU_ASSERT(big > 1.0);
+    CU_ASSERT(worst <= 1e-6 * big);
+    pipit__free(sc);
+    pipit_transform_unref(t);
+    pipit_transform_unref(old);
+
+    /* An unchanged grid keeps the transform. */
+    snprintf(text, sizeof text,
+             "(FinalGridSpacingInPhysicalUnits 8)\n(NumberOfResolutions 2)\n"
+             "(GridSpacingSchedule 1 1)\n(BSplineTransformSplineOrder %u)\n",
+             order);
+    m = map_of(text, 2, 2);
+    ASSERT_OK(pipit__reg_transform_bspline.create(&s, &t, &sc));
+    pipit__free(sc);
+    sc = NULL;
+    old = t;
+    ASSERT_OK(pipit__reg_transform_bspline.next_level(&s, 1, &t, &sc));
+    CU_ASSERT_PTR_EQUAL(t, old);
+    CU_ASSERT_PTR_NULL(sc);
+    pipit_transform_unref(t);
+    free(c);
+    pipit_image_unref(img);
+}
+
+static void
+test_upsample_keeps_mapping(void)
+{
+    check_upsample(3);
+    check_upsample(1);
+}
+
+/* ---- registrations ------------------------------------------------------ */
+
+/* A smooth pattern of Gaussian blobs, defined everywhere. */
+static double
+pattern(const double *p, unsigned dim)
+{
+    static const double blobs[][5] = {
+        /* centre (fractions of 64), sigma, weight */
+        { 0.35, 0.40, 0.45, 6.0, 100.0 }, { 0.65, 0.55, 0.40, 4.5, 80.0 },
+        { 0.50, 0.30, 0.65, 5.0, 60.0 },  { 0.40, 0.70, 0.60, 3.5, 90.0 },
+        { 0.62, 0.72, 0.50, 5.5, 70.0 },  { 0.28, 0.62, 0.30, 4.0, 50.0 },
+    };
+    /* A texture, so every part of the image shows both directions. */
+    double s = dim == 3 ? 2.0 : 1.0;
+    double v = 40.0 + 12.0 * sin(0.31 * s * p[0] + 0.13 * s * p[1]) *
+                          cos(0.27 * s * p[1] - 0.11 * s * p[0] +
+                              (dim == 3 ? 0.29 * s * p[2] : 0.0));
+    for (size_t b = 0; b < sizeof blobs / sizeof blobs[0]; b++) {
+        double d2 = 0;
+        for (unsigned a = 0; a < dim; a++) {
+            double c = blobs[b][a] * 64.0 * (dim == 3 ? 0.5 : 1.0);
+            d2 += (p[a] - c) * (p[a] - c);
+        }
+        double w = blobs[b][3] * (dim == 3 ? 0.6 : 1.0);
+        v += blobs[b][4] * exp(-d2 / (2 * w * w));
+    }
+    return v;
+}
+
+/* image(x) = pattern(T(x)) (T NULL: the identity). */
+static pipit_image_t *
+render(unsigned dim, const size_t *n, const pipit_transform_t *t)
+{
+    pipit_image_t *img = blank(dim, n, NULL, NULL);
+    float *px = pipit_image_data_writable(img);
+    size_t nz = dim == 3 ? n[2] : 1;
+    for (size_t z = 0; z < nz; z++)
+        for (size_t y = 0; y < n[1]; y++)
+            for (size_t x = 0; x < n[0]; x++) {
+                double p[3] = { (double)x, (double)y, (double)z }, q[3];
+                if (t != NULL)
+                    pipit_transform_point(t, p, q);
+                else
+                    memcpy(q, p, sizeof q);
+                px[(z * n[1] + y) * n[0] + x] = (float)pattern(q, dim);
+            }
+    return img;
+}
+
+/* A smooth known deformation on the final grid of map m. */
+static pipit_transform_t *
+truth_on_grid(const reg_map_t *m, pipit_image_t *img, unsigned level,
+              double amplitude)
+{
+    reg_transform_setup_t s = { .map = m, .fixed = img, .moving = img };
+    pipit_bspline_grid_t g;
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, level, &g));
+    unsigned dim = pipit_image_dim(img);
+    pipit_transform_t *t = pipit_bspline_transform_new(dim, 3, &g);
+    size_t np = 1;
+    for (unsigned d = 0; d < dim; d++)
+        np *= g.size[d];
+    double *c = calloc(dim * np, sizeof *c);
+    size_t k[3] = { 0 };
+    for (size_t i = 0; i < np; i++) {
+        for (unsigned e = 0; e < dim; e++) {
+            double v = amplitude;
+            for (unsigned d = 0; d < dim; d++)
+                v *= sin(1.3 * (double)k[d] + 0.7 * e + 0.4 * d);
+            c[e * np + i] = v;
+        }
+        for (unsigned d = 0; d < dim && ++k[d] == g.size[d]; d++)
+            k[d] = 0;
+    }
+    ASSERT_OK(pipit_transform_set_parameters(t, c, dim * np));
+    free(c);
+    return t;
+}
+
+/* RMS of T - truth and of truth - x over the image minus a border. */
+static void
+displacement_error(const pipit_transform_t *t, const pipit_transform_t *truth,
+                   unsigned dim, const size_t *n, size_t border, double *err,
+                   double *mag)
+{
+    double se = 0, sm = 0;
+    size_t count = 0;
+    size_t nz = dim == 3 ? n[2] : 1, bz = dim == 3 ? border : 0;
+    for (size_t z = bz; z + bz < nz; z++)
+        for (size_t y = border; y + border < n[1]; y++)
+            for (size_t x = border; x + border < n[0]; x++) {
+                double p[3] = { (double)x, (double)y, (double)z }, a[3], b[3];
+                pipit_transform_point(t, p, a);
+                pipit_transform_point(truth, p, b);
+                for (unsigned d = 0; d < dim; d++) {
+                    se += (a[d] - b[d]) * (a[d] - b[d]);
+                    sm += (b[d] - p[d]) * (b[d] - p[d]);
+                }
+                count++;
+            }
+    *err = sqrt(se / (double)count);
+    *mag = sqrt(sm / (double)count);
+}
+
+static pipit_node_t *
+run_registration(pipit_image_t *f, pipit_image_t *m, const char *text,
+                 pipit_params_list_t **keep)
+{
+    pipit_params_t *p = NULL;
+    ASSERT_OK(pipit_params_parse(text, strlen(text), "bspline.txt", &p));
+    pipit_params_list_t *l = pipit_params_list_new();
+    ASSERT_OK(pipit_params_list_append(l, p));
+    pipit_params_unref(p);
+    pipit_node_t *r = pipit_registration_new();
+    ASSERT_OK(pipit_node_set_input_image(r, PIPIT_REGISTRATION_FIXED, f));
+    ASSERT_OK(pipit_node_set_input_image(r, PIPIT_REGISTRATION_MOVING, m));
+    ASSERT_OK(pipit_node_set_input_data(r, PIPIT_REGISTRATION_PARAMS,
+                                        PIPIT_DATA(l)));
+    ASSERT_OK(pipit_node_update(r));
+    *keep = l;
+    return r;
+}
+
+static const char recover_2d_params[] =
+    "(Transform \"BSplineTransform\")\n"
+    "(Metric \"AdvancedMeanSquares\")\n"
+    "(NumberOfResolutions 2)\n"
+    "(FinalGridSpacingInPhysicalUnits 16)\n"
+    "(BSplineInterpolationOrder 3)\n"
+    "(ResultImagePixelType \"float\")\n";
+
+static pipit_node_t *reg_2d; /* kept for the transformix test */
+static pipit_params_list_t *reg_2d_maps;
+static pipit_image_t *reg_2d_moving, *reg_2d_fixed;
+
+/* fixed(x) = pattern(T(x)), moving = pattern: T recovered. */
+static void
+test_recover_2d(void)
+{
+    const size_t n[2] = { 64, 64 };
+    pipit_image_t *shape = blank(2, n, NULL, NULL);
+    reg_map_t m = map_of(recover_2d_params, 2, 2);
+    pipit_transform_t *truth = truth_on_grid(&m, shape, 1, 4.0);
+    pipit_image_t *f = render(2, n, truth), *mv = render(2, n, NULL);
+    pipit_params_list_t *l = NULL;
+    const char *alt = getenv("BS_PARAMS");
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", recover_2d_params,
+             alt ? alt
+                 : "(Optimizer \"AdaptiveStochasticGradientDescent\")\n"
+                   "(ImageSampler \"Random\")\n"
+                   "(NewSamplesEveryIteration \"true\")\n"
+                   "(NumberOfSpatialSamples 2000)\n"
+                   "(MaximumNumberOfIterations 300)\n");
+    pipit_node_t *r = run_registration(f, mv, text, &l);
+    pipit_transform_t *t =
+        pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM);
+    CU_ASSERT_STRING_EQUAL(pipit_transform_name(t), "BSplineTransform");
+    const pipit_bspline_grid_t *g = pipit_bspline_transform_grid(t);
+    const pipit_bspline_grid_t *gt = pipit_bspline_transform_grid(truth);
+    CU_ASSERT_EQUAL(g->size[0], gt->size[0]);
+    CU_ASSERT_DOUBLE_EQUAL(g->origin[0], gt->origin[0], 0);
+    double err, mag, err0, mag0;
+    displacement_error(t, truth, 2, n, 8, &err, &mag);
+    pipit_transform_t *id = pipit_translation_transform_new(2);
+    displacement_error(id, truth, 2, n, 8, &err0, &mag0);
+    printf("\n    2-D: truth RMS %.3f px, recovered with RMS error %.3f px",
+           mag, err);
+    CU_ASSERT(mag > 1.0);
+    CU_ASSERT(err < 0.1 * mag);
+    pipit_transform_unref(id);
+    pipit_transform_unref(truth);
+    pipit_image_unref(shape);
+    reg_2d = r;
+    reg_2d_maps = l;
+    reg_2d_fixed = f;
+    reg_2d_moving = mv;
+}
+
+static void
+test_run_3d(void)
+{
+    static const char params[] =
+        "(Transform \"RecursiveBSplineTransform\")\n"
+        "(Metric \"AdvancedMattesMutualInformation\")\n"
+        "(NumberOfResolutions 2)\n"
+        "(GridSpacingSchedule 1.5 1)\n"
+        "(FinalGridSpacingInVoxels 8 8 8)\n"
+        "(PassiveEdgeWidth 1 0)\n"
+        "(HowToCombineTransforms \"Compose\")\n";
+    const char *alt = getenv("BS_PARAMS3");
+    char text[4096];
+    snprintf(text, sizeof text, "%s%s", params,
+             alt ? alt
+                 : "(Optimizer \"AdaptiveStochasticGradientDescent\")\n"
+                   "(ImageSampler \"RandomCoordinate\")\n"
+                   "(NewSamplesEveryIteration \"true\")\n"
+                   "(NumberOfSpatialSamples 2000)\n"
+                   "(MaximumNumberOfIterations 100)\n");
+    const size_t n[3] = { 32, 30, 28 };
+    pipit_image_t *shape = blank(3, n, NULL, NULL);
+    reg_map_t m = map_of(params, 3, 2);
+    pipit_transform_t *truth = truth_on_grid(&m, shape, 1, 3.0);
+    pipit_image_t *f = render(3, n, truth), *mv = render(3, n, NULL);
+    pipit_params_list_t *l = NULL;
+    pipit_node_t *r = run_registration(f, mv, text, &l);
+    pipit_transform_t *t =
+        pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pipit_bspline_transform_grid(t));
+    double err, mag;
+    displacement_error(t, truth, 3, n, 6, &err, &mag);
+    printf("\n    3-D: truth RMS %.3f voxel, error RMS %.3f voxel", mag, err);
+    CU_ASSERT(mag > 0.5);
+    CU_ASSERT(err < 0.35 * mag);
+    pipit_node_unref(r);
+    pipit_params_list_unref(l);
+    pipit_transform_unref(truth);
+    pipit_image_unref(shape);
+    pipit_image_unref(f);
+    pipit_image_unref(mv);
+}
+
+/* The same bits at 1 and 3 threads, through two level changes. */
+static void
+test_threads(void)
+{
+    static const char params[] =
+        "(Transform \"BSplineTransform\")\n"
+        "(Metric \"AdvancedMattesMutualInformation\")\n"
+        "(Optimizer \"AdaptiveStochasticGradientDescent\")\n"
+        "(ImageSampler \"Random\")\n"
+        "(NewSamplesEveryIteration \"true\")\n"
+        "(NumberOfSpatialSamples 1500)\n"
+        "(NumberOfResolutions 3)\n"
+        "(FinalGridSpacingInVoxels 10)\n"
+        "(MaximumNumberOfIterations 20)\n";
+    const size_t n[2] = { 64, 64 };
+    pipit_image_t *shape = blank(2, n, NULL, NULL);
+    reg_map_t m = map_of(params, 2, 3);
+    pipit_transform_t *truth = truth_on_grid(&m, shape, 2, 3.0);
+    pipit_image_t *f = render(2, n, truth), *mv = render(2, n, NULL);
+    double *first = NULL;
+    size_t P0 = 0;
+    for (unsigned threads = 1; threads <= 3; threads += 2) {
+        pipit_params_t *p = NULL;
+        ASSERT_OK(pipit_params_parse(params, strlen(params), "t.txt", &p));
+        pipit_params_list_t *l = pipit_params_list_new();
+        ASSERT_OK(pipit_params_list_append(l, p));
+        pipit_params_unref(p);
+        pipit_node_t *r = pipit_registration_new();
+        ASSERT_OK(pipit_node_set_input_image(r, PIPIT_REGISTRATION_FIXED, f));
+        ASSERT_OK(
+            pipit_node_set_input_image(r, PIPIT_REGISTRATION_MOVING, mv));
+        ASSERT_OK(pipit_node_set_input_data(r, PIPIT_REGISTRATION_PARAMS,
+                                            PIPIT_DATA(l)));
+        ASSERT_OK(pipit_registration_set_threads(r, threads));
+        ASSERT_OK(pipit_node_update(r));
+        pipit_transform_t *t =
+            pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM);
+        size_t P = pipit_transform_n_parameters(t);
+        const double *mu = pipit_transform_parameters(t);
+        if (first == NULL) {
+            P0 = P;
+            first = malloc(P * sizeof *first);
+            memcpy(first, mu, P * sizeof *first);
+        } else {
+            CU_ASSERT_EQUAL_FATAL(P, P0);
+            CU_ASSERT(memcmp(first, mu, P * sizeof *mu) == 0);
+        }
+        pipit_node_unref(r);
+        pipit_params_list_unref(l);
+    }
+    free(first);
+    pipit_transform_unref(truth);
+    pipit_image_unref(shape);
+    pipit_image_unref(f);
+    pipit_image_unref(mv);
+}
+
+static bool
+have_transformix(void)
+{
+    static int have = -1;
+    if (have < 0) {
+        have = system("command -v transformix >/dev/null 2>&1") == 0;
+        if (!have)
+            fprintf(stderr, "\n  transformix is not installed: skipped\n");
+    }
+    return have == 1;
+}
+
+/* Our TP file through transformix gives our result image. */
+static void
+test_transformix_result(void)
+{
+    CU_ASSERT_PTR_NOT_NULL_FATAL(reg_2d);
+    if (have_transformix()) {
+        pipit_transform_t *t =
+            pipit_node_get_output_transform(reg_2d,
+                                            PIPIT_REGISTRATION_TRANSFORM);
+        pipit_tp_settings_t s;
+        ASSERT_OK(pipit_tp_settings_from_image(&s, reg_2d_fixed));
+        snprintf(s.result_pixel_type, sizeof s.result_pixel_type, "float");
+        const char *tp = test_tmp("bspline_tp.txt");
+        ASSERT_OK(pipit_tp_write(t, &s, 1, &tp));
+        const char *in = test_tmp("bspline_moving.mhd");
+        ASSERT_OK(pipit_image_write(reg_2d_moving, in));
+        const char *out = test_tmp("bspline_tx");
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd,
+                 "rm -rf '%s' && mkdir '%s' && transformix -in '%s' -tp '%s' "
+                 "-out '%s' -threads 1 >/dev/null 2>&1",
+                 out, out, in, tp, out);
+        CU_ASSERT_EQUAL_FATAL(system(cmd), 0);
+        char path[1024];
+        snprintf(path, sizeof path, "%s/result.mhd", out);
+        pipit_image_t *tx = NULL;
+        ASSERT_OK(pipit_image_read(path, &tx));
+        pipit_image_t *res =
+            pipit_node_get_output(reg_2d, PIPIT_REGISTRATION_RESULT);
+        CU_ASSERT_EQUAL_FATAL(pipit_image_pixel_type(res), PIPIT_F32);
+        CU_ASSERT(pipit_image_same_grid(tx, res, 1e-6));
+        const size_t *n = pipit_image_size(res);
+        double worst = 0, top = 0;
+        for (size_t y = 0; y < n[1]; y++)
+            for (size_t x = 0; x < n[0]; x++) {
+                size_t i[2] = { x, y };
+                double a = pipit_image_get_value(res, i, 0);
+                double b = pipit_image_get_value(tx, i, 0);
+                worst = fmax(worst, fabs(a - b));
+                top = fmax(top, fabs(b));
+            }
+        printf("\n    transformix vs pipit result: max |difference| %.3g "
+               "(values up to %.1f)",
+               worst, top);
+        CU_ASSERT(worst <= 1e-4 * top);
+        pipit_image_unref(tx);
+    }
+    pipit_node_unref(reg_2d);
+    pipit_params_list_unref(reg_2d_maps);
+    pipit_image_unref(reg_2d_fixed);
+    pipit_image_unref(reg_2d_moving);
+    reg_2d = NULL;
+    pipit_params_unref(keep_params);
+    keep_params = NULL;
+}
+
+/* ---- the fast path (bspline_fast.c) against the transform's own ---------- */
+
+static double
+bound_dense(const double *s, unsigned dim)
+{
+    double tr = 0.0, f = 0.0;
+    for (unsigned d = 0; d < dim; d++)
+        tr += s[d * dim + d];
+    for (unsigned i = 0; i < dim * dim; i++)
+        f += s[i] * s[i];
+    return tr + 2.0 * sqrt(2.0) * sqrt(f);
+}
+
+static void
+check_fast(pipit_transform_t *t, unsigned order)
+{
+    unsigned D = pipit_transform_dim(t);
+    reg_bspline_fast_t f;
+    CU_ASSERT_FATAL(pipit__reg_bspline_fast_init(&f, t));
+    size_t P = pipit_transform_n_parameters(t);
+    size_t js = pipit_transform_jacobian_size(t);
+    CU_ASSERT_EQUAL(js, D * f.count);
+    size_t *ji = calloc(js, sizeof *ji), *oi = calloc(js, sizeof *oi);
+    double *jv = calloc(js * D, sizeof *jv), *ov = calloc(js, sizeof *ov);
+    unsigned long long seed = 11 + order;
+    size_t npts = 300;
+    double *pts = calloc(npts * D, sizeof *pts);
+    double *sc = calloc(P, sizeof *sc);
+    for (size_t k = 0; k < P; k++)
+        sc[k] = 1.0 + 0.5 * (lcg(&seed) + 1.0);
+    /* dense C and the bounds, as asgd_estimate.c computes them */
+    double *C = calloc(P * P, sizeof *C);
+    double max_jj = 0, max_jcj = 0;
+    for (size_t j = 0; j < npts; j++) {
+        double *x = pts + j * D;
+        for (unsigned d = 0; d < D; d++)
+            x[d] = 30.0 * (0.5 + 0.5 * lcg(&seed)) - 2.0;
+        size_t index[REG_BSPLINE_MAX_SUPPORT];
+        double w[REG_BSPLINE_MAX_SUPPORT], y[3], yt[3], g[3] = { 0.3, -1.1,
+                                                                  0.7 };
+        size_t m = pipit__reg_bspline_fast_map(&f, x, y, index, w);
+        pipit_transform_point(t, x, yt);
+        assert_vec(y, yt, D, 1e-12);
+        size_t nz = pipit_transform_jacobian(t, x, ji, jv);
+        size_t n2 = pipit__reg_bspline_fast_dmu(&f, m, index, w, g, oi, ov);
+        CU_ASSERT_EQUAL_FATAL(n2, nz);
+        for (size_t k = 0; k < nz; k++) {
+            CU_ASSERT_EQUAL(oi[k], ji[k]);
+            double v = 0;
+            for (unsigned d = 0; d < D; d++)
+                v += g[d] * jv[d * nz + k];
+            CU_ASSERT_DOUBLE_EQUAL(ov[k], v, 1e-15);
+        }
+        for (size_t k = 0; k < nz; k++)
+            for (unsigned d = 0; d < D; d++)
+                jv[d * nz + k] /= sc[ji[k]];
+        double s[9];
+        for (unsigned d = 0; d < D; d++)
+            for (unsigned e = 0; e < D; e++) {
+                double v = 0;
+                for (size_t k = 0; k < nz; k++)
+                    v += jv[d * nz + k] * jv[e * nz + k];
+                s[d * D + e] = v;
+            }
+        max_jj = fmax(max_jj, bound_dense(s, D));
+        for (size_t k = 0; k < nz; k++)
+            for (size_t l = 0; l < nz; l++) {
+                double v = 0;
+                for (unsigned d = 0; d < D; d++)
+                    v += jv[d * nz + k] * jv[d * nz + l];
+                C[ji[k] * P + ji[l]] += v / (double)npts;
+            }
+    }
+    double trc = 0, trcc = 0;
+    for (size_t i = 0; i < P; i++)
+        trc += C[i * P + i];
+    for (size_t i = 0; i < P * P; i++)
+        trcc += C[i] * C[i];
+    for (size_t j = 0; j < npts; j++) {
+        size_t nz = pipit_transform_jacobian(t, pts + j * D, ji, jv);
+        for (size_t k = 0; k < nz; k++)
+            for (unsigned d = 0; d < D; d++)
+                jv[d * nz + k] /= sc[ji[k]];
+        double s[9];
+        for (unsigned d = 0; d < D; d++)
+            for (unsigned e = 0; e < D; e++) {
+                double v = 0;
+                for (size_t k = 0; k < nz; k++)
+                    for (size_t l = 0; l < nz; l++)
+                        v += jv[d * nz + k] * C[ji[k] * P + ji[l]] *
+                             jv[e * nz + l];
+                s[d * D + e] = v;
+            }
+        max_jcj = fmax(max_jcj, bound_dense(s, D));
+    }
+    reg_bspline_jac_terms_t jt;
+    ASSERT_OK(pipit__reg_bspline_jacobian_terms(&f, sc, pts, npts, &jt));
+    CU_ASSERT(trc > 0);
+    CU_ASSERT_DOUBLE_EQUAL(jt.trc, trc, 1e-12 * trc);
+    CU_ASSERT_DOUBLE_EQUAL(jt.trcc, trcc, 1e-12 * trcc);
+    CU_ASSERT_DOUBLE_EQUAL(jt.max_jj, max_jj, 1e-12 * max_jj);
+    CU_ASSERT_DOUBLE_EQUAL(jt.max_jcj, max_jcj, 1e-12 * max_jcj);
+    free(C);
+    free(sc);
+    free(pts);
+    free(ji);
+    free(jv);
+    free(oi);
+    free(ov);
+}
+
+static void
+test_fast_path(void)
+{
+    for (unsigned order = 1; order <= 3; order++)
+        for (unsigned D = 2; D <= 3; D++) {
+            pipit_bspline_grid_t g;
+            pipit_bspline_grid_init(&g, D);
+            for (unsigned d = 0; d < D; d++) {
+                g.size[d] = 5 + d + order;
+                g.spacing[d] = 6.0 + d;
+                g.origin[d] = -4.0 + d;
+                g.index[d] = d == 1 ? 2 : 0;
+            }
+            g.direction[0] = cos(0.2), g.direction[1] = -sin(0.2);
+            g.direction[D] = sin(0.2), g.direction[D + 1] = cos(0.2);
+            pipit_transform_t *t = pipit_bspline_transform_new(D, order, &g);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+            size_t P = pipit_transform_n_parameters(t);
+            double *c = calloc(P, sizeof *c);
+            unsigned long long seed = 3;
+            for (size_t k = 0; k < P; k++)
+                c[k] = 2.0 * lcg(&seed);
+            ASSERT_OK(pipit_transform_set_parameters(t, c, P));
+            free(c);
+            check_fast(t, order);
+            /* in chains over an initial translation */
+            pipit_transform_t *tr = pipit_translation_transform_new(D);
+            const double sh[3] = { 1.5, -2.25, 0.5 };
+            ASSERT_OK(pipit_transform_set_parameters(tr, sh, D));
+            for (int how = 0; how < 2; how++) {
+                pipit_transform_t *ch = pipit_transform_chain_new(
+                    tr, t, how ? PIPIT_COMBINE_ADD : PIPIT_COMBINE_COMPOSE);
+                check_fast(ch, order);
+                pipit_transform_unref(ch);
+            }
+            pipit_transform_unref(tr);
+            pipit_transform_unref(t);
+        }
+    /* not a B-spline */
+    reg_bspline_fast_t f;
+    pipit_transform_t *a = pipit_affine_transform_new(2, NULL);
+    CU_ASSERT(!pipit__reg_bspline_fast_init(&f, a));
+    pipit_transform_unref(a);
+}
+
+const test_case_t test_reg_bspline_cases[] = {
+    { "fast_path", test_fast_path },
+    { "grid_example", test_grid_example },
+    { "grid_direction", test_grid_direction },
+    { "grid_initial", test_grid_initial },
+    { "errors", test_errors },
+    { "passive_edge", test_passive_edge },
+    { "upsample_keeps_mapping", test_upsample_keeps_mapping },
+    { "recover_2d", test_recover_2d },
+    { "run_3d", test_run_3d },
+    { "threads", test_threads },
+    { "transformix_result", test_transformix_result },
+    { NULL, NULL },
+};
