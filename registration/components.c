@@ -24,6 +24,7 @@ static const reg_metric_class_t *const metrics[] = {
     &pipit__reg_metric_ncc,
     &pipit__reg_metric_mattes,
     &pipit__reg_metric_nmi,
+    &pipit__reg_metric_bending_energy,
 };
 
 static const reg_optimizer_class_t *const optimizers[] = {

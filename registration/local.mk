@@ -51,7 +51,8 @@ libpipit_internal_la_SOURCES += \
 	registration/histogram_impl.h \
 	registration/joint_histogram.c \
 	registration/metric_mattes.c \
-	registration/metric_nmi.c
+	registration/metric_nmi.c \
+	registration/metric_bending_energy.c
 
 # Optimizers
 libpipit_internal_la_SOURCES += \

@@ -345,6 +345,7 @@ extern const reg_metric_class_t pipit__reg_metric_mean_squares; /* Advanced */
 extern const reg_metric_class_t pipit__reg_metric_ncc;
 extern const reg_metric_class_t pipit__reg_metric_mattes;
 extern const reg_metric_class_t pipit__reg_metric_nmi;
+extern const reg_metric_class_t pipit__reg_metric_bending_energy;
 extern const reg_optimizer_class_t pipit__reg_optimizer_asgd;
 extern const reg_optimizer_class_t pipit__reg_optimizer_sgd;
 extern const reg_optimizer_class_t pipit__reg_optimizer_rsgd;

@@ -29,6 +29,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_transform.c \
 	tests/test_transform_file.c \
 	tests/test_reg_samplers.c \
+	tests/test_reg_penalty.c \
 	tests/test_reg_components.c \
 	tests/test_interpolator.c \
 	tests/test_filters_util.c \
