@@ -16,3 +16,6 @@ dist_presets_DATA = \
 	presets/bspline-2d-multi.txt \
 	presets/bspline-3d-mono.txt \
 	presets/bspline-3d-multi.txt
+# The listing, and the presets on known answers (bench/reg_accuracy).
+TESTS += presets/test_presets.sh
+EXTRA_DIST += presets/test_presets.sh
