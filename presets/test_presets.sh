@@ -28,8 +28,11 @@ below() {
         { fail "$1 = '$v', expected < $2"; cat "$3"; }
 }
 
-# 1. The listing.
-$PIPIT register --presets >"$TMP/list" 2>&1 || fail "--presets exited $?"
+# 1. The listing: of the source tree's folder (an older installed one
+# would be listed first otherwise), then whatever it finds by itself.
+PIPIT_PRESETS_DIR=$PRESETS $PIPIT register --presets >"$TMP/list" 2>&1 ||
+    fail "--presets exited $?"
+$PIPIT register --presets >/dev/null 2>&1 || fail "--presets (no env) exited $?"
 for f in "$PRESETS"/*.txt; do
     n=$(basename "$f" .txt)
     grep -q "^  $n  " "$TMP/list" || fail "--presets does not list $n"
