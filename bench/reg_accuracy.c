@@ -132,10 +132,6 @@ compare_double(const void *a, const void *b)
 static pipit_transform_t *
 rotation_truth(const pipit_image_t *img, double deg)
 {
-    if (pipit_image_dim(img) != 2) {
-        fprintf(stderr, "reg_accuracy: --rotation needs a 2-D image\n");
-        return NULL;
-    }
     const size_t *size = pipit_image_size(img);
     double mid[2] = { 0.5 * (double)(size[0] - 1), 0.5 * (double)(size[1] - 1) };
     double c[2];
@@ -204,6 +200,11 @@ main(int argc, char **argv)
     }
     if (pipit_image_read(image_path, &img) != PIPIT_OK) {
         rc = fail(image_path);
+        goto done;
+    }
+    if (rotation && pipit_image_dim(img) != 2) {
+        fprintf(stderr, "reg_accuracy: --rotation needs a 2-D image; %s is "
+                "%u-D\n", image_path, pipit_image_dim(img));
         goto done;
     }
     if (rotation) {
