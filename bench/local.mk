@@ -43,6 +43,11 @@ noinst_PROGRAMS += bench/reg_make3d bench/reg_accuracy
 bench_reg_make3d_SOURCES = bench/reg_make3d.c
 bench_reg_make3d_CFLAGS = $(AM_CFLAGS) -O2
 bench_reg_make3d_LDADD = libpipit-internal.la
+# The 3-D B-spline case (issue 10): a pair with a known smooth deformation.
+noinst_PROGRAMS += bench/reg_make3d_bspline
+bench_reg_make3d_bspline_SOURCES = bench/reg_make3d_bspline.c
+bench_reg_make3d_bspline_CFLAGS = $(AM_CFLAGS) -O2
+bench_reg_make3d_bspline_LDADD = libpipit-internal.la
 bench_reg_accuracy_SOURCES = bench/reg_accuracy.c
 bench_reg_accuracy_CFLAGS = $(AM_CFLAGS) -O2
 bench_reg_accuracy_LDADD = libpipit-internal.la
@@ -52,9 +57,10 @@ noinst_PROGRAMS += bench/register_api
 bench_register_api_SOURCES = bench/register_api.c
 bench_register_api_CFLAGS = $(AM_CFLAGS) -O2
 bench_register_api_LDADD = libpipit-internal.la
-EXTRA_DIST += bench/register.sh bench/test_reg_tools.sh
+EXTRA_DIST += bench/register.sh bench/test_reg_tools.sh bench/blobs.sh
 # reg_accuracy and reg_make3d against closed-form answers.
 TESTS += bench/test_reg_tools.sh
 .PHONY: bench-register
 bench-register: bench/register_api$(EXEEXT) bench/reg_make3d$(EXEEXT) \
-	bench/reg_accuracy$(EXEEXT) tools/pipit$(EXEEXT)
+	bench/reg_make3d_bspline$(EXEEXT) bench/reg_accuracy$(EXEEXT) \
+	tools/pipit$(EXEEXT)

@@ -27,7 +27,8 @@
  * elastix TransformParameters file, read by bench/reg_accuracy and by
  * transformix).
  *
- * Usage: bench/reg_make3d DIR [size]   (size: voxels per axis, 128)
+ * Usage: bench/reg_make3d DIR [N | NX NY NZ]   (voxels per axis, 128;
+ *        the texture's Gaussian scales with the mean of the three)
  */
 #include <errno.h>
 #include <math.h>
@@ -128,16 +129,21 @@ set_grid(pipit_node_t *src, const char *size)
 int
 main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3) {
-        fprintf(stderr, "usage: reg_make3d DIR [size]\n");
+    if (argc != 2 && argc != 3 && argc != 5) {
+        fprintf(stderr, "usage: reg_make3d DIR [N | NX NY NZ]\n");
         return 2;
     }
     const char *dir = argv[1];
-    size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 128;
-    if (n < 16 || n > 1024) {
-        fprintf(stderr, "reg_make3d: size %s: 16..1024\n", argv[2]);
-        return 2;
+    size_t size[3] = { 128, 128, 128 };
+    for (int d = 0; d < 3 && argc > 2; d++) {
+        const char *a = argv[argc == 3 ? 2 : 2 + d];
+        size[d] = strtoul(a, NULL, 10);
+        if (size[d] < 16 || size[d] > 1024) {
+            fprintf(stderr, "reg_make3d: size %s: 16..1024\n", a);
+            return 2;
+        }
     }
+    double mean_n = (double)(size[0] + size[1] + size[2]) / 3.0;
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
         perror(dir);
         return 1;
@@ -146,16 +152,16 @@ main(int argc, char **argv)
     snprintf(fixed_path, sizeof fixed_path, "%s/fixed.mha", dir);
     snprintf(moving_path, sizeof moving_path, "%s/moving.mha", dir);
     snprintf(truth_path, sizeof truth_path, "%s/truth.txt", dir);
-    snprintf(size_txt, sizeof size_txt, "%zu,%zu,%zu", n, n, n);
+    snprintf(size_txt, sizeof size_txt, "%zu,%zu,%zu", size[0], size[1],
+             size[2]);
     pipit_io_set_sync(false);
 
-    const size_t size[3] = { n, n, n };
-    struct envelope env = { { n, n, n } };
+    struct envelope env = { { size[0], size[1], size[2] } };
     pipit_node_t *noise = pipit_noise_new(3, size, PIPIT_F32, 0.0, 1.0, 20240611);
     /* 5 mm at 128^3: the texture scales with the volume, so that a
      * smaller case has as many features. */
     pipit_node_t *smooth = pipit_smoothing_recursive_gaussian_new(
-        5.0 * (double)n / 128.0);
+        5.0 * mean_n / 128.0);
     pipit_node_t *scale = pipit_rescale_intensity_new(0.0, 1000.0);
     pipit_node_t *shape = pipit_callback_source_new(3, size, PIPIT_F32, 1,
                                                     envelope_fill, &env);
@@ -194,7 +200,7 @@ main(int argc, char **argv)
     const pipit_image_t *fi = pipit_node_get_output(fixed, 0);
     double mid[3], centre[3];
     for (int d = 0; d < 3; d++)
-        mid[d] = 0.5 * (double)(n - 1);
+        mid[d] = 0.5 * (double)(size[d] - 1);
     pipit_image_index_to_point(fi, mid, centre);
 
     truth = pipit_affine_transform_new(3, centre);
@@ -233,8 +239,9 @@ main(int argc, char **argv)
         rc = fail(truth_path);
         goto done;
     }
-    printf("%s %s %s: %zu^3, spacing (%s), centre (%g, %g, %g)\n",
-           fixed_path, moving_path, truth_path, n, SPACING, centre[0],
+    printf("%s %s %s: %zux%zux%zu, spacing (%s), centre (%g, %g, %g)\n",
+           fixed_path, moving_path, truth_path, size[0], size[1], size[2],
+           SPACING, centre[0],
            centre[1], centre[2]);
     rc = 0;
 done:

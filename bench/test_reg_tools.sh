@@ -79,6 +79,31 @@ near rms_vox 1.732050808 1e-5 "$TMP/out5"
 near max_vox 1.732050808 1e-5 "$TMP/out5"
 near rms_mm 2.165640783 1e-5 "$TMP/out5"
 
+# 3b. --rotation: the blobs truth written as an elastix Euler transform
+# (angle -15 deg about (127.5, 127.5), see reg_accuracy.c) is 0 off;
+# with t = (0.3, 0.4) it is 0.5 px off everywhere (mean and p95); a
+# 20-pixel border leaves 216^2 pixels of 256^2.
+sed -e "s/^(TransformParameters .*/(TransformParameters -0.2617993877991494 0 0)/" \
+    -e "s/^(CenterOfRotationPoint .*/(CenterOfRotationPoint 127.5 127.5)/" \
+    -e "s/^(Size .*/(Size 256 256)/" "$DATA/truth_brain_rigid.txt" >"$TMP/b0.txt"
+setparams "$TMP/b0.txt" "$TMP/b1.txt" "-0.2617993877991494 0.3 0.4"
+$ACC --border 20 --rotation 15 "$TMP/b0.txt" "$DATA/blobs.tif" >"$TMP/out7" 2>&1 ||
+    { echo "FAIL: reg_accuracy --rotation"; cat "$TMP/out7"; fails=$((fails + 1)); }
+near mean_vox 0 1e-9 "$TMP/out7"
+near p95_vox 0 1e-9 "$TMP/out7"
+near voxels 46656 0 "$TMP/out7"
+near angle_err_deg 0 1e-9 "$TMP/out7"
+$ACC --border 20 --rotation 15 "$TMP/b1.txt" "$DATA/blobs.tif" >"$TMP/out8" 2>&1
+near mean_vox 0.5 1e-9 "$TMP/out8"
+near p95_vox 0.5 1e-9 "$TMP/out8"
+# The rotation the other way round is far off: |e| = 2 sin(15 deg) |x - c|.
+$ACC --rotation -15 "$TMP/b0.txt" "$DATA/blobs.tif" >"$TMP/out9" 2>&1
+max=$(awk 'BEGIN { printf "%.9f", 2 * sin(3.14159265358979 / 12) * sqrt(2) * 127.5 }')
+near max_vox "$max" 1e-6 "$TMP/out9"
+$ACC --border 128 --rotation 15 "$TMP/b0.txt" "$DATA/blobs.tif" >"$TMP/out10" 2>&1
+[ $? = 1 ] && grep -q "border" "$TMP/out10" ||
+    { echo "FAIL: a border larger than the image"; cat "$TMP/out10"; fails=$((fails + 1)); }
+
 # 4. Bad input: a clear message, status 1 (2 for usage).
 $ACC "$TMP/none.txt" "$TMP/v/truth.txt" "$TMP/v/fixed.mha" >"$TMP/out6" 2>&1
 [ $? = 1 ] && grep -q "none.txt" "$TMP/out6" ||

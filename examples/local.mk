@@ -14,9 +14,14 @@ examples_my_filter_LDADD = libpipit.la
 # installed library (`cc my_filter.c $(pkg-config --cflags --libs pipit)`).
 examplesdir = $(docdir)/examples
 dist_examples_DATA = examples/image_basics.c examples/my_filter.c \
-	examples/resample_register_warp.c
+	examples/resample_register_warp.c examples/deformation_grid.c
 # Resample -> register -> warp: the README's main job runs it on the
 # bundled elastix example images.
 noinst_PROGRAMS += examples/resample_register_warp
 examples_resample_register_warp_SOURCES = examples/resample_register_warp.c
 examples_resample_register_warp_LDADD = libpipit.la
+# A registration's transform as a picture: a grid of lines warped by a
+# TransformParameters chain (the README's deformable main job).
+noinst_PROGRAMS += examples/deformation_grid
+examples_deformation_grid_SOURCES = examples/deformation_grid.c
+examples_deformation_grid_LDADD = libpipit.la

@@ -775,6 +775,9 @@ pipit_cmd_register(int argc, char **argv)
         fputs(help_text, stdout);
         return TOOL_OK;
     }
+    /* --presets: tools/presets.c lists the shipped parameter files. */
+    if (argc == 2 && strcmp(argv[1], "--presets") == 0)
+        return pipit_presets_list();
     if (argc == 2 && (strcmp(argv[1], "--version") == 0 ||
                       strcmp(argv[1], "--extended-version") == 0)) {
         printf("pipit register (pipit %s), elastix 5.0.1 command line\n",

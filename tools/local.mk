@@ -11,7 +11,13 @@ tools_pipit_SOURCES = \
 	tools/cmd_register.c \
 	tools/cmd_transform.c \
 	tools/plot.c \
-	tools/plot.h
+	tools/plot.h \
+	tools/presets.c
 tools_pipit_LDADD = libpipit-internal.la
+# `pipit register --presets`: the installed folder, then the source
+# tree's for a build that is not installed.
+tools_pipit_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DPIPIT_PRESETS_DIR='"$(pkgdatadir)/presets"' \
+	-DPIPIT_PRESETS_SRCDIR='"$(abs_top_srcdir)/presets"'
 TESTS += tools/test_pipit.sh
 EXTRA_DIST += tools/test_pipit.sh

@@ -42,4 +42,8 @@ pipit_image_t *tool_truncate_to(const pipit_image_t *src,
 /** elastix's ResampleInterpolator as the resample node's interpolator. */
 const char *tool_interpolator_name(const char *elastix);
 
+/** `pipit register --presets` (tools/presets.c): lists the shipped
+ * parameter files; a TOOL_ status. */
+int pipit_presets_list(void);
+
 #endif
