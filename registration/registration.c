@@ -98,6 +98,30 @@ set_mu(const reg_level_t *L, const double *mu)
     return pipit_transform_set_parameters(L->optimized, mu, L->n_params);
 }
 
+/* Work on fewer samples than this runs on the calling thread alone: a
+ * few thousand samples take tens of microseconds, about what handing
+ * them to the pool and waiting for the workers costs, and the workers
+ * then spin between iterations, CPU time taken from whatever else runs
+ * (on a busy machine, from this very thread). The pieces and their
+ * merge order do not depend on the cap: the results are the same. */
+#define REG_PARALLEL_MIN_SAMPLES 16384
+
+/* Caps this thread's loops at one worker when n samples are too few to
+ * share; returns the cap to restore. */
+static unsigned
+cap_small(size_t n, bool *capped)
+{
+    *capped = n < REG_PARALLEL_MIN_SAMPLES;
+    return *capped ? pipit_pool_set_local_limit(1) : 0;
+}
+
+static void
+uncap(bool capped, unsigned old)
+{
+    if (capped)
+        pipit_pool_set_local_limit(old);
+}
+
 static pipit_status_t
 pb_evaluate(reg_problem_t *pb, const double *mu, double *value, double *deriv)
 {
@@ -106,8 +130,12 @@ pb_evaluate(reg_problem_t *pb, const double *mu, double *value, double *deriv)
     pipit_status_t st = set_mu(pb->L, mu);
     if (st != PIPIT_OK)
         return st;
-    return run->metric_k->evaluate(run->metric, pb->L, &run->samples, value,
-                                   deriv, &valid);
+    bool capped;
+    unsigned old = cap_small(run->samples.n, &capped);
+    st = run->metric_k->evaluate(run->metric, pb->L, &run->samples, value,
+                                 deriv, &valid);
+    uncap(capped, old);
+    return st;
 }
 
 static pipit_status_t
@@ -116,7 +144,12 @@ pb_new_samples(reg_problem_t *pb)
     run_t *run = pb->node;
     if (!pb->random_samples)
         return PIPIT_OK;
-    return run->sampler_k->draw(run->sampler, pb->L, &run->samples);
+    bool capped;
+    unsigned old = cap_small(run->samples.n, &capped);
+    pipit_status_t st =
+        run->sampler_k->draw(run->sampler, pb->L, &run->samples);
+    uncap(capped, old);
+    return st;
 }
 
 /* About n points on a regular voxel grid of the fixed level image,
@@ -173,8 +206,12 @@ pb_evaluate_exact(reg_problem_t *pb, const double *mu, size_t n,
     if ((st = fill_grid(run, n)) != PIPIT_OK ||
         (st = set_mu(pb->L, mu)) != PIPIT_OK)
         return st;
-    return run->metric_k->evaluate(run->metric, pb->L, &run->grid, value,
-                                   deriv, &valid);
+    bool capped;
+    unsigned old = cap_small(run->grid.n, &capped);
+    st = run->metric_k->evaluate(run->metric, pb->L, &run->grid, value,
+                                 deriv, &valid);
+    uncap(capped, old);
+    return st;
 }
 
 static pipit_status_t
