@@ -81,6 +81,9 @@ typedef struct run {
     const reg_optimizer_class_t *opt_k;
     void *sampler, *metric, *opt;
     reg_samples_t samples, grid;
+    /* What `grid` holds: level + 1 (0: nothing yet) and the n asked. */
+    unsigned grid_level;
+    size_t grid_n;
     reg_problem_t pb;
     bool new_samples;
     double t_begin, t_iter;
@@ -158,6 +161,10 @@ static pipit_status_t
 fill_grid(run_t *run, size_t n)
 {
     const reg_level_t *L = &run->L;
+    /* ASGD asks for the same grid a dozen times per level. */
+    if (run->grid_level == L->level + 1 && run->grid_n == n)
+        return PIPIT_OK;
+    run->grid_level = 0;
     const pipit_image_t *f = L->fixed;
     unsigned d = L->dim;
     const size_t *size = pipit_image_size(f);
@@ -193,6 +200,8 @@ fill_grid(run_t *run, size_t n)
             break;
     }
     run->grid.n = k;
+    run->grid_level = L->level + 1;
+    run->grid_n = n;
     return PIPIT_OK;
 }
 
