@@ -134,6 +134,9 @@ pipit__line_point(const pipit_interpolator_t *ip, const double *c0,
         if ((gradients) == NULL) {                                         \
             for (size_t i_ = 0; i_ < (n); i_++) {                          \
                 const double *ci_ = (c) + i_ * (dim);                      \
+                if (i_ + PIPIT__PREFETCH_AHEAD < (n))                      \
+                    pipit__prefetch_support(                               \
+                        ip, ci_ + PIPIT__PREFETCH_AHEAD * (dim), dim);     \
                 if (!pipit__inside_dim(ip, ci_, dim)) {                    \
                     (values)[i_] = (ip)->dflt;                             \
                     continue;                                              \
@@ -145,6 +148,9 @@ pipit__line_point(const pipit_interpolator_t *ip, const double *c0,
             for (size_t i_ = 0; i_ < (n); i_++) {                          \
                 const double *ci_ = (c) + i_ * (dim);                      \
                 double *gi_ = (gradients) + i_ * (dim);                    \
+                if (i_ + PIPIT__PREFETCH_AHEAD < (n))                      \
+                    pipit__prefetch_support(                               \
+                        ip, ci_ + PIPIT__PREFETCH_AHEAD * (dim), dim);     \
                 if (!pipit__inside_dim(ip, ci_, dim)) {                    \
                     (values)[i_] = (ip)->dflt;                             \
                     for (unsigned d_ = 0; d_ < (dim); d_++)                \
@@ -167,6 +173,51 @@ pipit__inside_dim(const pipit_interpolator_t *ip, const double *c,
     for (unsigned d = 0; d < dim; d++)
         in &= c[d] >= ip->lo[d] && c[d] < ip->hi[d];
     return in;
+}
+
+/*
+ * How many points ahead the batch loops prefetch. Registration samples
+ * land anywhere in images of megabytes, so nearly every kernel read is a
+ * cache miss; one point's kernel is too short a loop body for the CPU
+ * to run far enough ahead by itself, and the misses stall one by one.
+ */
+#define PIPIT__PREFETCH_AHEAD 8
+
+/*
+ * Prefetches the rows of samples the kernel at c reads (2-D and 3-D,
+ * order <= 3; the first and last sample of each row, clamped to the
+ * buffer where the kernel would mirror). A hint only: nothing is read,
+ * and the result never depends on it.
+ */
+static PIPIT__ALWAYS_INLINE void
+pipit__prefetch_support(const pipit_interpolator_t *ip, const double *c,
+                        unsigned dim)
+{
+    if ((dim != 2 && dim != 3) || ip->order > 3 ||
+        !pipit__inside_dim(ip, c, dim))
+        return;
+    const unsigned order = ip->order;
+    ptrdiff_t lo[3] = { 0, 0, 0 }, hi[3] = { 0, 0, 0 };
+    for (unsigned d = 0; d < dim; d++) {
+        /* The first sample of the support, floor(c - start - (n-1)/2)
+         * (rounded for order 0), without a libm call. */
+        double u = c[d] - ip->start[d] + 0.5 - 0.5 * (double)order;
+        ptrdiff_t s = (ptrdiff_t)u;
+        if ((double)s > u)
+            s--;
+        ptrdiff_t e = s + (ptrdiff_t)order, last = (ptrdiff_t)ip->size[d] - 1;
+        lo[d] = s < 0 ? 0 : s > last ? last : s;
+        hi[d] = e < 0 ? 0 : e > last ? last : e;
+    }
+    const uintptr_t base = (uintptr_t)ip->data;
+    const ptrdiff_t x0 = lo[0] * ip->stride[0], x1 = hi[0] * ip->stride[0];
+    for (ptrdiff_t z = lo[2]; z <= hi[2]; z++)
+        for (ptrdiff_t y = lo[1]; y <= hi[1]; y++) {
+            ptrdiff_t row = y * ip->stride[1] + (dim == 3 ? z * ip->stride[2]
+                                                          : 0);
+            __builtin_prefetch((const void *)(base + (uintptr_t)(row + x0)));
+            __builtin_prefetch((const void *)(base + (uintptr_t)(row + x1)));
+        }
 }
 
 /*

@@ -14,19 +14,6 @@
  * histogram (fixed, so the sums never depend on the thread count). */
 #define HIST_CHUNKS 16
 
-/* The lowest bin a value of Parzen term xi touches, kept inside. */
-static inline ptrdiff_t
-lowest_bin(const reg_parzen_axis_t *a, double xi)
-{
-    double k = floor(xi + 0.5 - 0.5 * a->order);
-    double top = (double)a->bins - a->order - 1;
-    if (!(k >= 0.0))
-        k = 0.0;
-    if (k > top)
-        k = top;
-    return (ptrdiff_t)k;
-}
-
 /* ---- Configuration ------------------------------------------------------ */
 
 pipit_status_t
@@ -198,22 +185,73 @@ soft_limit(const reg_parzen_axis_t *a, double v, double *slope)
     return v;
 }
 
-static pipit_status_t
-hist_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+/* The lowest bin a value of Parzen term xi touches, kept inside:
+ * floor(xi + 0.5 − order/2) cut to [0, bins − order − 1], NaN to 0;
+ * without libm's floor, a call at -O2. */
+static inline ptrdiff_t
+lowest_bin(const reg_parzen_axis_t *a, double xi, int order)
 {
-    const hist_run_t *r = ctx;
+    double y = xi + 0.5 - 0.5 * order;
+    double top = (double)a->bins - order - 1;
+    if (!(y >= 0.0))
+        return 0;
+    if (y >= top)
+        return (ptrdiff_t)top;
+    return (ptrdiff_t)y; /* truncation is floor for y >= 0 */
+}
+
+/* The order + 1 kernel weights β(k + t − xi), t = 0..order. Order 3 in
+ * closed form in the fraction f = xi − (k + 1) when the support is
+ * whole (0 <= f < 1, every sample not pushed into an edge bin), else
+ * the generic kernel; `order` is a constant where this is inlined. */
+static inline __attribute__((always_inline)) void
+parzen_weights(int order, ptrdiff_t k, double xi, double *w)
+{
+    if (order == 3) {
+        double f = xi - (double)(k + 1);
+        if (f >= 0.0 && f < 1.0) {
+            double g = 1.0 - f, f2 = f * f, g2 = g * g;
+            w[0] = g2 * g * (1.0 / 6.0);
+            w[1] = 2.0 / 3.0 - f2 + 0.5 * f2 * f;
+            w[2] = 2.0 / 3.0 - g2 + 0.5 * g2 * g;
+            w[3] = f2 * f * (1.0 / 6.0);
+            return;
+        }
+    }
+    for (int t = 0; t <= order; t++)
+        w[t] = pipit__reg_bspline_kernel(order, (double)(k + t) - xi);
+}
+
+/* The derivative weights β'(k + t − xi), as parzen_weights. */
+static inline __attribute__((always_inline)) void
+parzen_derivs(int order, ptrdiff_t k, double xi, double *w)
+{
+    if (order == 3) {
+        double f = xi - (double)(k + 1);
+        if (f >= 0.0 && f < 1.0) {
+            double g = 1.0 - f;
+            w[0] = 0.5 * g * g;
+            w[1] = f * (2.0 - 1.5 * f);
+            w[2] = -g * (2.0 - 1.5 * g);
+            w[3] = -0.5 * f * f;
+            return;
+        }
+    }
+    for (int t = 0; t <= order; t++)
+        w[t] = pipit__reg_bspline_kernel_deriv(order, (double)(k + t) - xi);
+}
+
+/* Pass 1 with the kernel orders as parameters: constants (the default
+ * fixed 0, moving 3) where the caller passes constants. */
+static inline __attribute__((always_inline)) void
+hist_samples(const hist_run_t *r, reg_moving_batch_t *b, size_t nv,
+             double *hist, const int of, const int om)
+{
     reg_histogram_t *h = r->h;
-    reg_moving_batch_t *b = &h->c.batches[worker];
     const reg_samples_t *s = r->s;
     const unsigned dim = b->dim;
     const reg_parzen_axis_t *F = &h->F, *M = &h->M;
     const size_t bf = F->bins;
-    const int of = F->order, om = M->order;
-    double *a = acc;
-    double *hist = a + 1;
-    size_t nv = pipit__reg_moving_evaluate(b, r->L, s, lo, hi, r->deriv);
-    if (r->deriv)
-        memset(h->ok + lo, 0, hi - lo);
     for (size_t j = 0; j < nv; j++) {
         size_t i = b->sample[j];
         double f = s->values[i];
@@ -221,12 +259,11 @@ hist_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
         double slope;
         double m = soft_limit(M, b->value[j], &slope);
         double xf = f / F->w - F->z0, xm = m / M->w - M->z0;
-        ptrdiff_t kf = lowest_bin(F, xf), km = lowest_bin(M, xm);
+        ptrdiff_t kf = lowest_bin(F, xf, of);
+        ptrdiff_t km = lowest_bin(M, xm, om);
         double wf[4], wm[4];
-        for (int t = 0; t <= of; t++)
-            wf[t] = pipit__reg_bspline_kernel(of, (double)(kf + t) - xf);
-        for (int t = 0; t <= om; t++)
-            wm[t] = pipit__reg_bspline_kernel(om, (double)(km + t) - xm);
+        parzen_weights(of, kf, xf, wf);
+        parzen_weights(om, km, xm, wm);
         for (int u = 0; u <= om; u++) {
             double *row = hist + (size_t)(km + u) * bf + (size_t)kf;
             for (int t = 0; t <= of; t++)
@@ -240,6 +277,22 @@ hist_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
                 h->grad[i * dim + d] = slope * b->gradient[j * dim + d];
         }
     }
+}
+
+static pipit_status_t
+hist_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    const hist_run_t *r = ctx;
+    reg_histogram_t *h = r->h;
+    reg_moving_batch_t *b = &h->c.batches[worker];
+    double *a = acc;
+    size_t nv = pipit__reg_moving_evaluate(b, r->L, r->s, lo, hi, r->deriv);
+    if (r->deriv)
+        memset(h->ok + lo, 0, hi - lo);
+    if (h->F.order == 0 && h->M.order == 3)
+        hist_samples(r, b, nv, a + 1, 0, 3);
+    else
+        hist_samples(r, b, nv, a + 1, h->F.order, h->M.order);
     a[0] += (double)nv;
     return PIPIT_OK;
 }
@@ -255,39 +308,49 @@ hist_merge(void *ctx, const void *acc, size_t chunk)
     return PIPIT_OK;
 }
 
+/* Pass 2 with the kernel orders as parameters, as hist_samples. */
+static inline __attribute__((always_inline)) void
+deriv_samples(const hist_run_t *r, reg_moving_batch_t *b, size_t lo,
+              size_t hi, double *acc, const int of, const int om)
+{
+    reg_histogram_t *h = r->h;
+    const reg_samples_t *s = r->s;
+    const unsigned dim = b->dim;
+    const reg_parzen_axis_t *F = &h->F, *M = &h->M;
+    const size_t bf = F->bins;
+    for (size_t i = lo; i < hi; i++) {
+        if (!h->ok[i])
+            continue;
+        double xf = h->xi_f[i], xm = h->xi_m[i];
+        ptrdiff_t kf = lowest_bin(F, xf, of);
+        ptrdiff_t km = lowest_bin(M, xm, om);
+        double wf[4], dm[4];
+        parzen_weights(of, kf, xf, wf);
+        parzen_derivs(om, km, xm, dm);
+        double c = 0.0;
+        for (int u = 0; u <= om; u++) {
+            const double *row = h->weight + (size_t)(km + u) * bf + (size_t)kf;
+            double sum = 0.0;
+            for (int t = 0; t <= of; t++)
+                sum += wf[t] * row[t];
+            c += dm[u] * sum;
+        }
+        if (c != 0.0)
+            pipit__reg_dmu_add(b, r->L, s->points + i * dim,
+                               h->grad + i * dim, c, acc);
+    }
+}
+
 static pipit_status_t
 deriv_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
 {
     const hist_run_t *r = ctx;
     reg_histogram_t *h = r->h;
     reg_moving_batch_t *b = &h->c.batches[worker];
-    const reg_samples_t *s = r->s;
-    const unsigned dim = b->dim;
-    const reg_parzen_axis_t *F = &h->F, *M = &h->M;
-    const size_t bf = F->bins;
-    const int of = F->order, om = M->order;
-    for (size_t i = lo; i < hi; i++) {
-        if (!h->ok[i])
-            continue;
-        double xf = h->xi_f[i], xm = h->xi_m[i];
-        ptrdiff_t kf = lowest_bin(F, xf), km = lowest_bin(M, xm);
-        double wf[4];
-        for (int t = 0; t <= of; t++)
-            wf[t] = pipit__reg_bspline_kernel(of, (double)(kf + t) - xf);
-        double c = 0.0;
-        for (int u = 0; u <= om; u++) {
-            double dm = pipit__reg_bspline_kernel_deriv(om,
-                                                        (double)(km + u) - xm);
-            const double *row = h->weight + (size_t)(km + u) * bf + (size_t)kf;
-            double sum = 0.0;
-            for (int t = 0; t <= of; t++)
-                sum += wf[t] * row[t];
-            c += dm * sum;
-        }
-        if (c != 0.0)
-            pipit__reg_dmu_add(b, r->L, s->points + i * dim,
-                               h->grad + i * dim, c, acc);
-    }
+    if (h->F.order == 0 && h->M.order == 3)
+        deriv_samples(r, b, lo, hi, acc, 0, 3);
+    else
+        deriv_samples(r, b, lo, hi, acc, h->F.order, h->M.order);
     return PIPIT_OK;
 }
 

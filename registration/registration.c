@@ -81,6 +81,9 @@ typedef struct run {
     const reg_optimizer_class_t *opt_k;
     void *sampler, *metric, *opt;
     reg_samples_t samples, grid;
+    /* What `grid` holds: level + 1 (0: nothing yet) and the n asked. */
+    unsigned grid_level;
+    size_t grid_n;
     reg_problem_t pb;
     bool new_samples;
     double t_begin, t_iter;
@@ -98,6 +101,30 @@ set_mu(const reg_level_t *L, const double *mu)
     return pipit_transform_set_parameters(L->optimized, mu, L->n_params);
 }
 
+/* Work on fewer samples than this runs on the calling thread alone: a
+ * few thousand samples take tens of microseconds, about what handing
+ * them to the pool and waiting for the workers costs, and the workers
+ * then spin between iterations, CPU time taken from whatever else runs
+ * (on a busy machine, from this very thread). The pieces and their
+ * merge order do not depend on the cap: the results are the same. */
+#define REG_PARALLEL_MIN_SAMPLES 16384
+
+/* Caps this thread's loops at one worker when n samples are too few to
+ * share; returns the cap to restore. */
+static unsigned
+cap_small(size_t n, bool *capped)
+{
+    *capped = n < REG_PARALLEL_MIN_SAMPLES;
+    return *capped ? pipit_pool_set_local_limit(1) : 0;
+}
+
+static void
+uncap(bool capped, unsigned old)
+{
+    if (capped)
+        pipit_pool_set_local_limit(old);
+}
+
 static pipit_status_t
 pb_evaluate(reg_problem_t *pb, const double *mu, double *value, double *deriv)
 {
@@ -106,8 +133,12 @@ pb_evaluate(reg_problem_t *pb, const double *mu, double *value, double *deriv)
     pipit_status_t st = set_mu(pb->L, mu);
     if (st != PIPIT_OK)
         return st;
-    return run->metric_k->evaluate(run->metric, pb->L, &run->samples, value,
-                                   deriv, &valid);
+    bool capped;
+    unsigned old = cap_small(run->samples.n, &capped);
+    st = run->metric_k->evaluate(run->metric, pb->L, &run->samples, value,
+                                 deriv, &valid);
+    uncap(capped, old);
+    return st;
 }
 
 static pipit_status_t
@@ -116,7 +147,12 @@ pb_new_samples(reg_problem_t *pb)
     run_t *run = pb->node;
     if (!pb->random_samples)
         return PIPIT_OK;
-    return run->sampler_k->draw(run->sampler, pb->L, &run->samples);
+    bool capped;
+    unsigned old = cap_small(run->samples.n, &capped);
+    pipit_status_t st =
+        run->sampler_k->draw(run->sampler, pb->L, &run->samples);
+    uncap(capped, old);
+    return st;
 }
 
 /* About n points on a regular voxel grid of the fixed level image,
@@ -125,6 +161,10 @@ static pipit_status_t
 fill_grid(run_t *run, size_t n)
 {
     const reg_level_t *L = &run->L;
+    /* ASGD asks for the same grid a dozen times per level. */
+    if (run->grid_level == L->level + 1 && run->grid_n == n)
+        return PIPIT_OK;
+    run->grid_level = 0;
     const pipit_image_t *f = L->fixed;
     unsigned d = L->dim;
     const size_t *size = pipit_image_size(f);
@@ -160,6 +200,8 @@ fill_grid(run_t *run, size_t n)
             break;
     }
     run->grid.n = k;
+    run->grid_level = L->level + 1;
+    run->grid_n = n;
     return PIPIT_OK;
 }
 
@@ -173,8 +215,12 @@ pb_evaluate_exact(reg_problem_t *pb, const double *mu, size_t n,
     if ((st = fill_grid(run, n)) != PIPIT_OK ||
         (st = set_mu(pb->L, mu)) != PIPIT_OK)
         return st;
-    return run->metric_k->evaluate(run->metric, pb->L, &run->grid, value,
-                                   deriv, &valid);
+    bool capped;
+    unsigned old = cap_small(run->grid.n, &capped);
+    st = run->metric_k->evaluate(run->metric, pb->L, &run->grid, value,
+                                 deriv, &valid);
+    uncap(capped, old);
+    return st;
 }
 
 static pipit_status_t

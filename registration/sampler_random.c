@@ -12,6 +12,7 @@
  * few thousand of them cost less than handing them to the pool.
  */
 #include "error_impl.h"
+#include "image_impl.h"
 #include "reg_impl.h"
 
 /* Largest NumberOfSpatialSamples taken: far above any useful value, low
@@ -55,19 +56,45 @@ random_draw(void *st, const reg_level_t *L, reg_samples_t *out)
         size[a] = r.hi[a] - r.lo[a];
         total *= size[a];
     }
+    /* The image's own index-to-point matrix and pixel layout, read once:
+     * the points are pipit_image_index_to_point's, bit for bit (same
+     * products, same order), without a call and a region copy per
+     * sample. check_fixed (sampler_region) made sure it is scalar f32. */
+    const pipit_image_t *img = L->fixed;
+    const double *tp = img->to_point, *org = img->origin;
+    const char *base = img->data;
+    ptrdiff_t boff[PIPIT_MAX_DIM];
+    for (unsigned a = 0; a < d; a++)
+        boff[a] = (ptrdiff_t)(r.lo[a] - img->buffered.lo[a]);
+    /* pipit__reg_rng_below's rejection limit, computed once: the same
+     * stream of draws. */
+    const uint64_t limit = UINT64_MAX - UINT64_MAX % total;
     const reg_mask_t *mask = L->fixed_mask;
     uint64_t tries = 0, max_tries = (uint64_t)n * 10;
     for (size_t i = 0; i < n; i++) {
-        size_t idx[PIPIT_MAX_DIM];
-        double ci[PIPIT_MAX_DIM], *p = out->points + i * d;
+        size_t off[PIPIT_MAX_DIM];
+        double *p = out->points + i * d;
         for (;;) {
-            uint64_t k = pipit__reg_rng_below(L->rng, total);
-            for (unsigned a = 0; a < d; a++) {
-                idx[a] = r.lo[a] + (size_t)(k % size[a]);
-                k /= size[a];
-                ci[a] = (double)idx[a];
+            uint64_t k;
+            do
+                k = pipit__reg_rng_next(L->rng);
+            while (k >= limit);
+            k %= total;
+            if (d == 2) {
+                off[0] = (size_t)(k % size[0]);
+                off[1] = (size_t)(k / size[0]);
+            } else {
+                for (unsigned a = 0; a < d; a++) {
+                    off[a] = (size_t)(k % size[a]);
+                    k /= size[a];
+                }
             }
-            pipit_image_index_to_point(L->fixed, ci, p);
+            for (unsigned row = 0; row < d; row++) {
+                double v = org[row];
+                for (unsigned c = 0; c < d; c++)
+                    v += tp[row * d + c] * (double)(r.lo[c] + off[c]);
+                p[row] = v;
+            }
             if (mask == NULL || pipit__reg_mask_inside(mask, p))
                 break;
             if (++tries >= max_tries) {
@@ -80,8 +107,17 @@ random_draw(void *st, const reg_level_t *L, reg_samples_t *out)
                     "image", i, n, (unsigned long long)tries);
             }
         }
-        out->values[i] = pipit__reg_fixed_value(L->fixed, idx);
+        /* The pixel's byte offset, kept in values[i] (exact: far below
+         * 2^53) and fetched below: the loads, random and mostly cache
+         * misses, then overlap instead of stalling each draw. */
+        ptrdiff_t o = 0;
+        for (unsigned a = 0; a < d; a++)
+            o += ((ptrdiff_t)off[a] + boff[a]) * img->stride[a];
+        __builtin_prefetch(base + o);
+        out->values[i] = (double)o;
     }
+    for (size_t i = 0; i < n; i++)
+        out->values[i] = *(const float *)(base + (ptrdiff_t)out->values[i]);
     out->n = n;
     return PIPIT_OK;
 }

@@ -3,6 +3,7 @@
  * The `pipit` command: `pipit <subcommand> [options] ...`. A subcommand
  * is a file tools/cmd_<name>.c and one row of COMMANDS below.
  */
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -101,6 +102,17 @@ parse_log_level(const char *text, pipit_log_level_t *level)
 int
 main(int argc, char **argv)
 {
+#ifdef M_MMAP_THRESHOLD
+    /* A command makes and frees image buffers of a few hundred
+     * kilobytes to megabytes in turn (reader, cast, pyramid levels,
+     * coefficients). glibc maps each one afresh above 128 KiB and the
+     * kernel zeroes every page on first touch: over half of a short
+     * run's time. From the heap, and without giving its top back, a
+     * freed buffer's pages serve the next one. */
+    mallopt(M_MMAP_THRESHOLD, 256 << 20);
+    mallopt(M_TRIM_THRESHOLD, 512 << 20);
+    mallopt(M_TOP_PAD, 16 << 20);
+#endif
     pipit_log_level_t level = PIPIT_LOG_WARNING;
     const char *env = getenv("PIPIT_LOG_LEVEL");
     if (env != NULL && *env != '\0' && !parse_log_level(env, &level))
