@@ -100,7 +100,7 @@ static pipit_status_t
 check_map(const reg_map_t *m)
 {
     reg_components_t c;
-    pipit_status_t st;
+    pipit_status_t st = PIPIT_OK;
     if ((st = pipit__reg_map_components(m, &c)) != PIPIT_OK ||
         (st = check_dimension(m, "FixedImageDimension")) != PIPIT_OK ||
         (st = check_dimension(m, "MovingImageDimension")) != PIPIT_OK)
@@ -108,21 +108,27 @@ check_map(const reg_map_t *m)
     pipit_pixel_type_t t;
     if ((st = pipit__reg_result_type(m->params, m->file, &t)) != PIPIT_OK)
         return st;
-    void *s = pipit__calloc(1, c.sampler->state_size + 1);
-    void *me = pipit__calloc(1, c.metric->state_size + 1);
+    void *s[REG_MAX_METRICS] = { 0 }, *me[REG_MAX_METRICS] = { 0 };
     void *o = pipit__calloc(1, c.optimizer->state_size + 1);
-    if (s == NULL || me == NULL || o == NULL) {
+    bool made = o != NULL;
+    for (size_t j = 0; j < c.n_samplers; j++)
+        made = (s[j] = pipit__calloc(1, c.sampler[j]->state_size + 1)) !=
+                   NULL && made;
+    for (size_t j = 0; j < c.n_metrics; j++)
+        made = (me[j] = pipit__calloc(1, c.metric[j]->state_size + 1)) !=
+                   NULL && made;
+    if (!made) {
         st = PIPIT_ENOMEM;
         goto done;
     }
-    if (c.transform->check != NULL &&
-        (st = c.transform->check(m)) != PIPIT_OK)
-        goto done;
     for (unsigned r = 0; r < m->n_levels && st == PIPIT_OK; r++) {
         int64_t order;
         bool b;
-        if ((st = c.sampler->configure(s, m, r)) != PIPIT_OK ||
-            (st = c.metric->configure(me, m, r)) != PIPIT_OK ||
+        for (size_t j = 0; j < c.n_samplers && st == PIPIT_OK; j++)
+            st = c.sampler[j]->configure(s[j], m, r);
+        for (size_t j = 0; j < c.n_metrics && st == PIPIT_OK; j++)
+            st = c.metric[j]->configure(me[j], m, r);
+        if (st != PIPIT_OK ||
             (st = c.optimizer->configure(o, m, r)) != PIPIT_OK ||
             (st = pipit__reg_get_int_in(m, "BSplineInterpolationOrder", r, 1,
                                         0, 5, &order)) != PIPIT_OK ||
@@ -131,14 +137,18 @@ check_map(const reg_map_t *m)
             break;
     }
 done:
-    if (s != NULL && c.sampler->finalize != NULL)
-        c.sampler->finalize(s);
-    if (me != NULL && c.metric->finalize != NULL)
-        c.metric->finalize(me);
+    for (size_t j = 0; j < c.n_samplers; j++) {
+        if (s[j] != NULL && c.sampler[j]->finalize != NULL)
+            c.sampler[j]->finalize(s[j]);
+        pipit__free(s[j]);
+    }
+    for (size_t j = 0; j < c.n_metrics; j++) {
+        if (me[j] != NULL && c.metric[j]->finalize != NULL)
+            c.metric[j]->finalize(me[j]);
+        pipit__free(me[j]);
+    }
     if (o != NULL && c.optimizer->finalize != NULL)
         c.optimizer->finalize(o);
-    pipit__free(s);
-    pipit__free(me);
     pipit__free(o);
     return st;
 }

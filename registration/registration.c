@@ -76,11 +76,17 @@ typedef struct run {
     reg_map_t map;
     reg_level_t L;
     reg_rng_t rng;
-    const reg_sampler_class_t *sampler_k;
-    const reg_metric_class_t *metric_k;
+    size_t n_samplers, n_metrics;
+    const reg_sampler_class_t *sampler_k[REG_MAX_METRICS];
+    const reg_metric_class_t *metric_k[REG_MAX_METRICS];
     const reg_optimizer_class_t *opt_k;
-    void *sampler, *metric, *opt;
-    reg_samples_t samples, grid;
+    void *sampler[REG_MAX_METRICS], *metric[REG_MAX_METRICS], *opt;
+    reg_samples_t samples[REG_MAX_METRICS], grid;
+    /* Metric<j>Weight and Metric<j>Use of the level; `part` holds one
+     * metric's derivative while several are summed. */
+    double weight[REG_MAX_METRICS];
+    bool use[REG_MAX_METRICS];
+    double *part;
     /* What `grid` holds: level + 1 (0: nothing yet) and the n asked. */
     unsigned grid_level;
     size_t grid_n;
@@ -125,18 +131,56 @@ uncap(bool capped, unsigned old)
         pipit_pool_set_local_limit(old);
 }
 
+/* The samples metric j reads. */
+static reg_samples_t *
+samples_of(run_t *run, size_t j)
+{
+    return &run->samples[j < run->n_samplers ? j : 0];
+}
+
+/* The cost over `set` (NULL: each metric's own samples): one metric as
+ * it is, several as sum_j w_j C_j over those in use. */
+static pipit_status_t
+cost(run_t *run, const reg_samples_t *set, double *value, double *deriv)
+{
+    const reg_level_t *L = &run->L;
+    size_t valid;
+    if (run->n_metrics == 1) {
+        const reg_samples_t *s = set != NULL ? set : samples_of(run, 0);
+        return run->metric_k[0]->evaluate(run->metric[0], L, s, value, deriv,
+                                          &valid);
+    }
+    *value = 0.0;
+    if (deriv != NULL)
+        memset(deriv, 0, L->n_params * sizeof *deriv);
+    for (size_t j = 0; j < run->n_metrics; j++) {
+        if (!run->use[j])
+            continue;
+        const reg_samples_t *s = set != NULL ? set : samples_of(run, j);
+        double v;
+        pipit_status_t st = run->metric_k[j]->evaluate(
+            run->metric[j], L, s, &v, deriv != NULL ? run->part : NULL,
+            &valid);
+        if (st != PIPIT_OK)
+            return st;
+        *value += run->weight[j] * v;
+        if (deriv != NULL)
+            for (size_t k = 0; k < L->n_params; k++)
+                deriv[k] += run->weight[j] * run->part[k];
+    }
+    return PIPIT_OK;
+}
+
 static pipit_status_t
 pb_evaluate(reg_problem_t *pb, const double *mu, double *value, double *deriv)
 {
     run_t *run = pb->node;
-    size_t valid;
     pipit_status_t st = set_mu(pb->L, mu);
     if (st != PIPIT_OK)
         return st;
     bool capped;
-    unsigned old = cap_small(run->samples.n, &capped);
-    st = run->metric_k->evaluate(run->metric, pb->L, &run->samples, value,
-                                 deriv, &valid);
+    unsigned old = cap_small(run->samples[0].n, &capped);
+    st = cost(run, NULL, value, deriv);
     uncap(capped, old);
     return st;
 }
@@ -148,9 +192,12 @@ pb_new_samples(reg_problem_t *pb)
     if (!pb->random_samples)
         return PIPIT_OK;
     bool capped;
-    unsigned old = cap_small(run->samples.n, &capped);
-    pipit_status_t st =
-        run->sampler_k->draw(run->sampler, pb->L, &run->samples);
+    unsigned old = cap_small(run->samples[0].n, &capped);
+    pipit_status_t st = PIPIT_OK;
+    for (size_t j = 0; j < run->n_samplers && st == PIPIT_OK; j++)
+        if (run->sampler_k[j]->random)
+            st = run->sampler_k[j]->draw(run->sampler[j], pb->L,
+                                         &run->samples[j]);
     uncap(capped, old);
     return st;
 }
@@ -210,15 +257,13 @@ pb_evaluate_exact(reg_problem_t *pb, const double *mu, size_t n,
                   double *value, double *deriv)
 {
     run_t *run = pb->node;
-    size_t valid;
     pipit_status_t st;
     if ((st = fill_grid(run, n)) != PIPIT_OK ||
         (st = set_mu(pb->L, mu)) != PIPIT_OK)
         return st;
     bool capped;
     unsigned old = cap_small(run->grid.n, &capped);
-    st = run->metric_k->evaluate(run->metric, pb->L, &run->grid, value,
-                                 deriv, &valid);
+    st = cost(run, &run->grid, value, deriv);
     uncap(capped, old);
     return st;
 }
@@ -323,13 +368,30 @@ pipit__reg_map_components(const reg_map_t *m, reg_components_t *c)
     if ((st = component_name(m, "Registration", "MultiResolutionRegistration",
                              &name)) != PIPIT_OK)
         return st;
-    if (strcmp(name, "MultiResolutionRegistration") != 0)
-        return pipit__reg_key_error(m, "Registration", 0, PIPIT_EINVAL,
-                                    "unknown component; supported: "
-                                    "MultiResolutionRegistration");
-    if ((st = component_name(m, "Metric", NULL, &name)) != PIPIT_OK ||
-        (c->metric = pipit__reg_metric(m, name)) == NULL)
-        return st != PIPIT_OK ? st : PIPIT_EINVAL;
+    static const char *const registrations[] = {
+        "MultiResolutionRegistration",
+        "MultiMetricMultiResolutionRegistration", NULL
+    };
+    if ((st = pipit__reg_check_name(m, "Registration", name,
+                                    registrations)) != PIPIT_OK)
+        return st;
+    c->multi = strcmp(name, registrations[1]) == 0;
+    c->n_metrics = pipit__reg_count(m, "Metric");
+    if (c->n_metrics == 0)
+        return component_name(m, "Metric", NULL, &name);
+    if (c->n_metrics > REG_MAX_METRICS)
+        return pipit__reg_key_error(m, "Metric", 0, PIPIT_EINVAL,
+                                    "more than 8 metrics");
+    if (c->n_metrics > 1 && !c->multi)
+        return pipit__reg_key_error(m, "Metric", 1, PIPIT_EINVAL,
+                                    "several metrics need (Registration "
+                                    "\"MultiMetricMultiResolutionRegistration"
+                                    "\")");
+    for (size_t j = 0; j < c->n_metrics; j++)
+        if ((st = pipit__reg_get_string(m, "Metric", j, NULL, &name)) !=
+                PIPIT_OK ||
+            (c->metric[j] = pipit__reg_metric(m, name)) == NULL)
+            return st != PIPIT_OK ? st : PIPIT_EINVAL;
     if ((st = component_name(m, "Optimizer", NULL, &name)) != PIPIT_OK ||
         (c->optimizer = pipit__reg_optimizer(m, name)) == NULL)
         return st != PIPIT_OK ? st : PIPIT_EINVAL;
@@ -337,9 +399,16 @@ pipit__reg_map_components(const reg_map_t *m, reg_components_t *c)
         (c->transform = pipit__reg_transform(m, name)) == NULL)
         return st != PIPIT_OK ? st : PIPIT_EINVAL;
     /* Every metric here is an "Advanced" one: they need a sampler. */
-    if ((st = component_name(m, "ImageSampler", NULL, &name)) != PIPIT_OK ||
-        (c->sampler = pipit__reg_sampler(m, name)) == NULL)
-        return st != PIPIT_OK ? st : PIPIT_EINVAL;
+    if ((st = component_name(m, "ImageSampler", NULL, &name)) != PIPIT_OK)
+        return st;
+    c->n_samplers = pipit__reg_count(m, "ImageSampler");
+    if (c->n_samplers > c->n_metrics)
+        c->n_samplers = c->n_metrics; /* extra samplers serve nobody */
+    for (size_t j = 0; j < c->n_samplers; j++)
+        if ((st = pipit__reg_get_string(m, "ImageSampler", j, NULL,
+                                        &name)) != PIPIT_OK ||
+            (c->sampler[j] = pipit__reg_sampler(m, name)) == NULL)
+            return st != PIPIT_OK ? st : PIPIT_EINVAL;
     if ((st = component_name(m, "FixedImagePyramid",
                              "FixedSmoothingImagePyramid", &name)) !=
             PIPIT_OK ||
@@ -452,32 +521,70 @@ make_levels(const reg_map_t *m, const reg_pyramid_class_t *k,
 
 /* ---- the run of one level ----------------------------------------------- */
 
+/* Metric<j>Weight (default 1/n) and Metric<j>Use (default true) of level r
+ * for a MultiMetricMultiResolutionRegistration. */
+static pipit_status_t
+metric_weights(run_t *run, unsigned r)
+{
+    pipit_status_t st = PIPIT_OK;
+    bool any = false;
+    for (size_t j = 0; j < run->n_metrics && st == PIPIT_OK; j++) {
+        char key[32];
+        snprintf(key, sizeof key, "Metric%zuWeight", j);
+        st = pipit__reg_get_double(&run->map, key, r,
+                                   1.0 / (double)run->n_metrics,
+                                   &run->weight[j]);
+        snprintf(key, sizeof key, "Metric%zuUse", j);
+        if (st == PIPIT_OK)
+            st = pipit__reg_get_bool(&run->map, key, r, true, &run->use[j]);
+        any = any || run->use[j];
+    }
+    if (st == PIPIT_OK && !any)
+        st = pipit__error(PIPIT_EINVAL,
+                          "%s: every Metric<j>Use is \"false\" at "
+                          "resolution %u",
+                          pipit__reg_map_file(&run->map), r);
+    return st;
+}
+
 static pipit_status_t
 run_level(run_t *run, double *mu)
 {
     reg_level_t *L = &run->L;
     unsigned r = L->level;
-    pipit_status_t st;
-    if ((st = run->sampler_k->configure(run->sampler, &run->map, r)) !=
-            PIPIT_OK ||
-        (st = run->metric_k->configure(run->metric, &run->map, r)) !=
-            PIPIT_OK ||
-        (st = run->opt_k->configure(run->opt, &run->map, r)) != PIPIT_OK)
+    pipit_status_t st = PIPIT_OK;
+    for (size_t j = 0; j < run->n_samplers && st == PIPIT_OK; j++)
+        st = run->sampler_k[j]->configure(run->sampler[j], &run->map, r);
+    for (size_t j = 0; j < run->n_metrics && st == PIPIT_OK; j++)
+        st = run->metric_k[j]->configure(run->metric[j], &run->map, r);
+    if (st != PIPIT_OK ||
+        (st = run->opt_k->configure(run->opt, &run->map, r)) != PIPIT_OK ||
+        (st = metric_weights(run, r)) != PIPIT_OK)
         return st;
     bool every;
     if ((st = pipit__reg_get_bool(&run->map, "NewSamplesEveryIteration", r,
                                   false, &every)) != PIPIT_OK)
         return st;
-    if (every && !run->sampler_k->random)
-        pipit__reg_warn(&run->map,
-                        "NewSamplesEveryIteration is ignored by the %s "
-                        "sampler",
-                        run->sampler_k->name);
+    bool random = false;
+    for (size_t j = 0; j < run->n_samplers; j++) {
+        random = random || run->sampler_k[j]->random;
+        if (every && !run->sampler_k[j]->random)
+            pipit__reg_warn(&run->map,
+                            "NewSamplesEveryIteration is ignored by the %s "
+                            "sampler",
+                            run->sampler_k[j]->name);
+    }
+    pipit__free(run->part);
+    run->part = NULL;
+    if (run->n_metrics > 1 &&
+        (run->part = pipit__malloc((L->n_params + 1) * sizeof *run->part)) ==
+            NULL)
+        return PIPIT_ENOMEM;
     run->pb = (reg_problem_t){
         .L = L,
         .n = L->n_params,
         .scales = L->scales,
-        .random_samples = every && run->sampler_k->random,
+        .random_samples = every && random,
         .evaluate = pb_evaluate,
         .new_samples = pb_new_samples,
         .evaluate_exact = pb_evaluate_exact,
@@ -485,13 +592,16 @@ run_level(run_t *run, double *mu)
         .report = pb_report,
         .node = run,
     };
-    if ((st = set_mu(L, mu)) != PIPIT_OK ||
-        (st = run->sampler_k->draw(run->sampler, L, &run->samples)) !=
-            PIPIT_OK ||
-        (st = run->metric_k->begin_level(run->metric, L)) != PIPIT_OK)
+    if ((st = set_mu(L, mu)) != PIPIT_OK)
+        return st;
+    for (size_t j = 0; j < run->n_samplers && st == PIPIT_OK; j++)
+        st = run->sampler_k[j]->draw(run->sampler[j], L, &run->samples[j]);
+    for (size_t j = 0; j < run->n_metrics && st == PIPIT_OK; j++)
+        st = run->metric_k[j]->begin_level(run->metric[j], L);
+    if (st != PIPIT_OK)
         return st;
     logf_(run->reg, "Resolution: %u (map %u): %zu samples, %zu parameters",
-          r, run->map.index, run->samples.n, L->n_params);
+          r, run->map.index, run->samples[0].n, L->n_params);
     run->t_iter = now_s();
     double t0 = run->t_iter;
     size_t it0 = run->iterations;
@@ -509,16 +619,21 @@ static void
 run_clear(run_t *run)
 {
     /* A state is NULL when its allocation failed. */
-    if (run->sampler != NULL && run->sampler_k->finalize != NULL)
-        run->sampler_k->finalize(run->sampler);
-    if (run->metric != NULL && run->metric_k->finalize != NULL)
-        run->metric_k->finalize(run->metric);
+    for (size_t j = 0; j < run->n_samplers; j++) {
+        if (run->sampler[j] != NULL && run->sampler_k[j]->finalize != NULL)
+            run->sampler_k[j]->finalize(run->sampler[j]);
+        pipit__free(run->sampler[j]);
+        pipit__reg_samples_free(&run->samples[j]);
+    }
+    for (size_t j = 0; j < run->n_metrics; j++) {
+        if (run->metric[j] != NULL && run->metric_k[j]->finalize != NULL)
+            run->metric_k[j]->finalize(run->metric[j]);
+        pipit__free(run->metric[j]);
+    }
     if (run->opt != NULL && run->opt_k->finalize != NULL)
         run->opt_k->finalize(run->opt);
-    pipit__free(run->sampler);
-    pipit__free(run->metric);
     pipit__free(run->opt);
-    pipit__reg_samples_free(&run->samples);
+    pipit__free(run->part);
     pipit__reg_samples_free(&run->grid);
 }
 
@@ -608,13 +723,21 @@ run_map(registration_t *reg, reg_map_t *map, const reg_inputs_t *in,
 
     if ((st = pipit__reg_map_components(m, &c)) != PIPIT_OK)
         goto done;
-    run.sampler_k = c.sampler;
-    run.metric_k = c.metric;
+    run.n_samplers = c.n_samplers;
+    run.n_metrics = c.n_metrics;
     run.opt_k = c.optimizer;
-    run.sampler = state_new(c.sampler->state_size);
-    run.metric = state_new(c.metric->state_size);
-    run.opt = state_new(c.optimizer->state_size);
-    if (run.sampler == NULL || run.metric == NULL || run.opt == NULL) {
+    bool made = (run.opt = state_new(c.optimizer->state_size)) != NULL;
+    for (size_t j = 0; j < c.n_samplers; j++) {
+        run.sampler_k[j] = c.sampler[j];
+        made = (run.sampler[j] = state_new(c.sampler[j]->state_size)) !=
+                   NULL && made;
+    }
+    for (size_t j = 0; j < c.n_metrics; j++) {
+        run.metric_k[j] = c.metric[j];
+        made = (run.metric[j] = state_new(c.metric[j]->state_size)) !=
+                   NULL && made;
+    }
+    if (!made) {
         st = PIPIT_ENOMEM;
         goto done;
     }

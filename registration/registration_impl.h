@@ -9,10 +9,17 @@
 
 extern const pipit_node_class_t pipit__registration_class;
 
-/* The components one map names, looked up and checked. */
+/* Most metrics one map may weigh together (elastix's Metric0..). */
+#define REG_MAX_METRICS 8
+
+/* The components one map names, looked up and checked. Metric j draws
+ * its samples from sampler j when the map lists that many, else from
+ * sampler 0 (elastix's rule). */
 typedef struct reg_components {
-    const reg_sampler_class_t *sampler;
-    const reg_metric_class_t *metric;
+    const reg_sampler_class_t *sampler[REG_MAX_METRICS];
+    const reg_metric_class_t *metric[REG_MAX_METRICS];
+    size_t n_samplers, n_metrics;
+    bool multi; /* MultiMetricMultiResolutionRegistration */
     const reg_optimizer_class_t *optimizer;
     const reg_transform_class_t *transform;
     const reg_pyramid_class_t *fixed_pyramid, *moving_pyramid;

@@ -79,6 +79,9 @@ fail_each_allocation(pipit_status_t (*fn)(void *), void *arg)
         pipit__alloc_fail_at(k);
         pipit_status_t st = fn(arg);
         pipit__alloc_fail_at(0);
+        if (st != PIPIT_ENOMEM)
+            printf("\n    allocation %zu of %zu failed: status %s, '%s'", k,
+                   n, pipit_status_name(st), pipit_error_message());
         ASSERT_FAILS_WITH(st, PIPIT_ENOMEM, "out of memory");
     }
 }
