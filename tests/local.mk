@@ -28,6 +28,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_params.c \
 	tests/test_transform.c \
 	tests/test_transform_file.c \
+	tests/test_transform_tools.c \
 	tests/test_reg_samplers.c \
 	tests/test_reg_components.c \
 	tests/test_interpolator.c \
