@@ -299,11 +299,21 @@ map_points(const pipit_transform_t *t, const pipit_tp_settings_t *s,
                           points, word);
         goto done;
     }
-    if ((v = malloc(((size_t)count + 1) * dim * sizeof *v)) == NULL) {
-        st = PIPIT_ENOMEM;
-        goto done;
-    }
+    /* grown as numbers arrive: a count the file does not hold must not
+     * reserve memory */
+    size_t cap = 0;
     for (size_t i = 0; i < (size_t)count * dim; i++) {
+        if (i == cap) {
+            size_t more = cap < 1024 ? 1024 : 2 * cap;
+            double *nv = realloc(v, more * sizeof *v);
+            if (nv == NULL) {
+                st = pipit__error(PIPIT_ENOMEM, "-def '%s': out of memory",
+                                  points);
+                goto done;
+            }
+            v = nv;
+            cap = more;
+        }
         if (fscanf(f, "%63s", word) != 1) {
             st = pipit__error(PIPIT_EFORMAT,
                               "-def '%s': %llu points of %u coordinates "
@@ -482,15 +492,19 @@ transformix(int argc, char **argv)
             logf_(false, "Computing and writing the deformation field ...");
             snprintf(path, sizeof path, "%s%sdeformationField.%s", out, sep,
                      s.result_format);
-            st = write_field(t, &s, "displacement", path);
+            if ((st = write_field(t, &s, "displacement", path)) !=
+                PIPIT_OK) {
+                char why[1024];
+                snprintf(why, sizeof why, "%s", pipit_error_message());
+                pipit__error(st, "-def all: %s: %s", path, why);
+            }
         } else {
             logf_(false, "Transforming the points of %s ...", def);
             snprintf(path, sizeof path, "%s%soutputpoints.txt", out, sep);
             st = map_points(t, &s, moving, def, path);
         }
         if (st != PIPIT_OK) {
-            logf_(true, "-def '%s': %s (continuing)", def,
-                  pipit_error_message());
+            logf_(true, "%s (continuing)", pipit_error_message());
             rc = TOOL_FAILED;
         } else {
             logf_(false, "  done, it took %.2fs", now_s() - t0);

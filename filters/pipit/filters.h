@@ -474,8 +474,9 @@ PIPIT_API pipit_node_t *pipit_warp_new(void);
  * transform port; the identity when unconnected) sampled on the grid of
  * the reference image on input 0, whose pixels are not read. Setting
  * `quantity`: displacement (D components, T(x) - x in world axes),
- * jacobian-determinant (det dT/dx), jacobian (D·D components, dT_r/dx_c
- * row-major); `type` f32 (default) or f64. New reference.
+ * jacobian-determinant (det dT/dx), jacobian (D·D components, the
+ * derivative of output axis r by input axis c at r·D + c); `type` f32
+ * (default) or f64. New reference.
  */
 PIPIT_API pipit_node_t *pipit_transform_field_new(void);
 
