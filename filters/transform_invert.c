@@ -20,7 +20,8 @@
  * rounding to the output type), so it bounds how far T composed with
  * the field is from the identity at the grid points. Output 2, a table:
  * residual-max, residual-mean (world units), iterations-max and
- * unconverged (voxels left above the tolerance), merged in piece order.
+ * unconverged (voxels where the iteration ended above the tolerance,
+ * before rounding), merged in piece order.
  * The figures cover the region the last update made: update the node
  * itself (as `pipit transform invert` does), not through a writer that
  * streams, for the whole grid's.
@@ -228,6 +229,8 @@ invert_threaded(pipit_node_t *n, const pipit_piece_t *p)
                                              v->tolerance);
                         if ((double)it > a->iters_max)
                             a->iters_max = (double)it;
+                        if (!(residual(t, y, pt, dim, r) <= v->tolerance))
+                            a->unconverged += 1.0;
                     }
                     char *px = row + (x - g->lo[0]) * out->pixel_bytes;
                     for (unsigned d = 0; d < dim; d++) {
@@ -247,8 +250,6 @@ invert_threaded(pipit_node_t *n, const pipit_piece_t *p)
                     a->count += 1.0;
                     if (e > a->max || isnan(e))
                         a->max = e;
-                    if (!(e <= v->tolerance))
-                        a->unconverged += 1.0;
                 }
             }
     return PIPIT_OK;

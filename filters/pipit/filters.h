@@ -489,8 +489,10 @@ PIPIT_API pipit_node_t *pipit_transform_field_new(void);
  * (settings `iterations`, default 50, and `tolerance`, default 1e-6
  * world units), output 1 then unset. Output 2, a table: residual-max and
  * residual-mean of |T(y + u(y)) - y| over the grid with u as stored,
- * iterations-max, unconverged (voxels above the tolerance). `type` f32
- * (default) or f64. New reference.
+ * iterations-max, unconverged (voxels whose iteration stopped above the
+ * tolerance: no step lowered the residual, or `iterations` ran out).
+ * Update the node itself for whole-grid figures (a streaming writer
+ * makes it in parts). `type` f32 (default) or f64. New reference.
  */
 PIPIT_API pipit_node_t *pipit_transform_invert_new(void);
 
