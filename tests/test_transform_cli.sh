@@ -199,6 +199,15 @@ if [ -n "$TX" ]; then
         fail "transformix maps the composed inverse differently"
 fi
 
+# Files pipit writes, read by transformix: the rigid transform composed
+# with the whole B-spline chain (four links, named by absolute paths).
+(cd "$D/chain2d" && $PIPIT transform compose TransformParameters.0.txt TransformParameters.2.txt "$TMP/rb.txt") ||
+    fail "compose of the rigid and B-spline chains failed"
+[ -f "$TMP/rb.2.txt" ] || fail "compose wrote no inner links"
+if [ -n "$TX" ]; then
+    compare_run written "$TMP" "$TMP/rb.txt" "$TMP/m2.mhd" "$D/points2d.txt"
+fi
+
 # invert, deformable: the B-spline chain's inverse field and its
 # residual (tests/test_transform_tools.c checks the field against T
 # itself).
