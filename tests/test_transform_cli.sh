@@ -209,6 +209,20 @@ if [ -n "$TX" ]; then
     compare_run written "$TMP" "$TMP/rb.txt" "$TMP/m2.mhd" "$D/points2d.txt"
 fi
 
+# The Euler file alone inverts to an EulerTransform file.
+(cd "$D/chain2d" && $PIPIT transform invert TransformParameters.0.txt "$TMP/inv0.txt" &&
+    $PIPIT transform compose TransformParameters.0.txt "$TMP/inv0.txt" "$TMP/id0.txt") ||
+    fail "invert / compose of the Euler file failed"
+grep -q '(Transform "EulerTransform")' "$TMP/inv0.txt" || fail "the Euler inverse is not an EulerTransform"
+if [ -n "$TX" ]; then
+    mkdir -p "$TMP/id0"
+    "$TX" -tp "$TMP/id0.txt" -def "$D/points2d.txt" -out "$TMP/id0" >/dev/null 2>&1 ||
+        fail "transformix cannot read the Euler inverse"
+    sed 's/.*Deformation = \[ \([^]]*\)\].*/\1/' "$TMP/id0/outputpoints.txt" |
+        awk '{ if ($1 > 1e-6 || $1 < -1e-6 || $2 > 1e-6 || $2 < -1e-6) bad = 1 } END { exit bad }' ||
+        fail "transformix: the Euler file composed with its inverse moves points"
+fi
+
 # invert, deformable: the B-spline chain's inverse field and its
 # residual (tests/test_transform_tools.c checks the field against T
 # itself).
