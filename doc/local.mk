@@ -13,4 +13,4 @@ update-filters-doc: tools/pipit$(EXEEXT)
 		> $(srcdir)/doc/filters.md
 .PHONY: update-filters-doc
 # The man page of `pipit register`.
-dist_man1_MANS = doc/pipit-register.1
+dist_man1_MANS = doc/pipit-register.1 doc/pipit-transform.1

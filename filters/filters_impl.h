@@ -53,6 +53,9 @@ extern const pipit_node_class_t pipit__square_class;
 extern const pipit_node_class_t pipit__statistics_class;
 extern const pipit_node_class_t pipit__subtract_class;
 extern const pipit_node_class_t pipit__threshold_class;
+extern const pipit_node_class_t pipit__transform_compose_class;
+extern const pipit_node_class_t pipit__transform_field_class;
+extern const pipit_node_class_t pipit__transform_invert_class;
 extern const pipit_node_class_t pipit__warp_class;
 
 #endif

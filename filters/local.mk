@@ -63,6 +63,9 @@ libpipit_internal_la_SOURCES += \
 	filters/smooth_common.c \
 	filters/smoothing_recursive_gaussian.c \
 	filters/stencil.c \
+	filters/transform_compose.c \
+	filters/transform_field.c \
+	filters/transform_invert.c \
 	filters/warp.c
 # The source nodes (no input) and what they share.
 noinst_HEADERS += filters/source_impl.h

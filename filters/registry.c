@@ -51,6 +51,8 @@ static const pipit_node_class_t *const classes[] = {
     &pipit__statistics_class,
     &pipit__subtract_class,
     &pipit__threshold_class,
+    &pipit__transform_field_class,
+    &pipit__transform_invert_class,
     &pipit__warp_class,
     NULL
 };

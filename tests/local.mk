@@ -28,6 +28,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_params.c \
 	tests/test_transform.c \
 	tests/test_transform_file.c \
+	tests/test_transform_tools.c \
 	tests/test_reg_samplers.c \
 	tests/test_reg_penalty.c \
 	tests/test_reg_components.c \
@@ -113,3 +114,12 @@ tests_pipit_fake_register_LDADD = libpipit-internal.la
 # until the command exists.
 TESTS += tests/register_known.sh
 EXTRA_DIST += tests/register_known.sh
+# `pipit transform` against Debian's transformix (-in, -def all and
+# points, -jac, -jacmat) and the transform tools (field, invert,
+# compose, resample --transform); transformix's parts skip when it is
+# missing.
+check_PROGRAMS += tests/image-compare
+tests_image_compare_SOURCES = tests/image_compare.c
+tests_image_compare_LDADD = libpipit-internal.la
+TESTS += tests/test_transform_cli.sh
+EXTRA_DIST += tests/test_transform_cli.sh

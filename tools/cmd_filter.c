@@ -4,7 +4,12 @@
  * the node classes declare them; `pipit filter NAME [--setting value
  * ...] IN [IN2] OUT` runs one filter on files, streaming where the
  * filter allows; a source (constant, ramp, noise) takes no IN. statistics, histogram and otsu-threshold also print
- * their figures on stdout (and need no OUT).
+ * their figures on stdout (and need no OUT). `--transform FILE` reads a
+ * TransformParameters file (elastix's, or pipit's) onto the filter's
+ * transform port (resample, warp, transform-field, transform-invert);
+ * for resample without --size or a reference image IN2 the output grid
+ * is then the file's (its Size, Spacing, Origin, Direction, Index), as
+ * transformix resamples: the transform maps that grid's points into IN.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,11 +19,12 @@
 #include <pipit/pipit.h>
 
 #include "node_impl.h" /* a class's inputs, for the usage lines */
+#include <pipit/transform_file.h>
 #include "tool.h"
 
 #define USAGE_FILTER                                                       \
-    "pipit filter NAME [--setting value ...] [--no-sync] [--] [IN [IN2]] " \
-    "OUT"
+    "pipit filter NAME [--setting value ...] [--transform TP.txt] "        \
+    "[--no-sync] [--] [IN [IN2]] OUT"
 #define USAGE_FILTERS "pipit filters [--markdown]"
 
 int pipit_cmd_filter(int argc, char **argv);
@@ -59,10 +65,30 @@ describe_values(const pipit_setting_t *s, char *buf, size_t size)
 
 /* The input files a class takes, each followed by a space ("" for a
  * source). */
+/* The class's leading image inputs (those a file can feed), and the
+ * index of its first transform port (n_inputs when none). */
+static unsigned
+image_inputs(const pipit_node_class_t *c)
+{
+    unsigned n = 0;
+    while (n < c->n_inputs && c->input_kinds[n] == PIPIT_DATA_IMAGE)
+        n++;
+    return n;
+}
+
+static unsigned
+transform_port(const pipit_node_class_t *c)
+{
+    for (unsigned i = 0; i < c->n_inputs; i++)
+        if (c->input_kinds[i] == PIPIT_DATA_TRANSFORM)
+            return i;
+    return c->n_inputs;
+}
+
 static const char *
 inputs_text(const pipit_node_class_t *c)
 {
-    unsigned n = c->n_inputs;
+    unsigned n = image_inputs(c);
     uint32_t optional = c->optional_inputs;
     if (n == 0)
         return "";
@@ -268,6 +294,59 @@ filter_help(const pipit_node_class_t *c)
     }
 }
 
+/* Reads the TP file onto the class's transform port; with tp_grid, the
+ * resample node's grid settings from the file. */
+static int
+connect_transform(pipit_node_t *filter, const pipit_node_class_t *c,
+                  const char *path, bool tp_grid)
+{
+    pipit_transform_t *t = NULL;
+    pipit_params_t *p = NULL;
+    pipit_tp_settings_t s;
+    int rc = TOOL_OK;
+    if (pipit_tp_read(path, &t, &p) != PIPIT_OK ||
+        pipit_tp_settings_from_params(p, path, &s) != PIPIT_OK) {
+        rc = tool_fail("--transform '%s': %s", path, pipit_error_message());
+        goto done;
+    }
+    if (pipit_node_set_input_transform(filter, transform_port(c), t) !=
+        PIPIT_OK) {
+        rc = tool_fail_status(PIPIT_EINVAL);
+        goto done;
+    }
+    if (tp_grid) {
+        char size[256] = "", spacing[512] = "", origin[512] = "";
+        char dir[1024] = "";
+        size_t ls = 0, lp = 0, lo = 0, ld = 0;
+        for (unsigned d = 0; d < s.dim; d++) {
+            /* the file's Index moves the first voxel */
+            double o = s.origin[d];
+            for (unsigned e = 0; e < s.dim; e++)
+                o += s.direction[d * s.dim + e] * s.spacing[e] *
+                     (double)s.index[e];
+            ls += (size_t)snprintf(size + ls, sizeof size - ls, "%s%zu",
+                                   d ? "," : "", s.size[d]);
+            lp += (size_t)snprintf(spacing + lp, sizeof spacing - lp,
+                                   "%s%.17g", d ? "," : "", s.spacing[d]);
+            lo += (size_t)snprintf(origin + lo, sizeof origin - lo,
+                                   "%s%.17g", d ? "," : "", o);
+        }
+        for (unsigned k = 0; k < s.dim * s.dim; k++)
+            ld += (size_t)snprintf(dir + ld, sizeof dir - ld, "%s%.17g",
+                                   k ? " " : "", s.direction[k]);
+        if (pipit_node_set(filter, "size", size) != PIPIT_OK ||
+            pipit_node_set(filter, "spacing", spacing) != PIPIT_OK ||
+            pipit_node_set(filter, "origin", origin) != PIPIT_OK ||
+            pipit_node_set(filter, "direction", dir) != PIPIT_OK)
+            rc = tool_fail("--transform '%s': its grid: %s", path,
+                           pipit_error_message());
+    }
+done:
+    pipit_transform_unref(t);
+    pipit_params_unref(p);
+    return rc;
+}
+
 int
 pipit_cmd_filter(int argc, char **argv)
 {
@@ -289,6 +368,13 @@ pipit_cmd_filter(int argc, char **argv)
     const pipit_node_class_t *c = pipit_filter_class_find(argv[1]);
     if (c == NULL)
         return tool_usage(USAGE_FILTER, "%s", pipit_error_message());
+    if (c->output_kinds[0] != PIPIT_DATA_IMAGE)
+        return tool_usage(USAGE_FILTER, "%s makes a %s, not an image: use "
+                          "`pipit transform`",
+                          pipit_node_class_name(c),
+                          pipit_data_kind_name(c->output_kinds[0]));
+    const char *tp_file = NULL;
+    bool grid_set = false;
     if ((filter = pipit_node_new(c)) == NULL)
         return tool_fail_status(PIPIT_ENOMEM);
     bool options = true;
@@ -307,6 +393,21 @@ pipit_cmd_filter(int argc, char **argv)
             filter_help(c);
             rc = TOOL_OK;
             goto done;
+        } else if (strcmp(a, "--transform") == 0 ||
+                   strncmp(a, "--transform=", 12) == 0) {
+            if (a[11] == '=') {
+                tp_file = a + 12;
+            } else if (i + 1 < argc) {
+                tp_file = argv[++i];
+            } else {
+                rc = tool_usage(USAGE_FILTER, "--transform needs a file");
+                goto done;
+            }
+            if (transform_port(c) == c->n_inputs) {
+                rc = tool_usage(USAGE_FILTER, "%s takes no transform",
+                                pipit_node_class_name(c));
+                goto done;
+            }
         } else if (strcmp(a, "--no-sync") == 0) {
             pipit_io_set_sync(false);   /* scratch output: no fsync */
         } else if (a[1] != '-') {
@@ -332,13 +433,15 @@ pipit_cmd_filter(int argc, char **argv)
                 rc = tool_usage(USAGE_FILTER, "--%s needs a value", name);
                 goto done;
             }
+            if (strcmp(name, "size") == 0)
+                grid_set = true;
             if (pipit_node_set(filter, name, value) != PIPIT_OK) {
                 rc = tool_usage(USAGE_FILTER, "%s", pipit_error_message());
                 goto done;
             }
         }
     }
-    unsigned need = c->n_inputs;
+    unsigned need = image_inputs(c);
     unsigned least = need;
     while (least > 1 && (c->optional_inputs & (1u << (least - 1))))
         least--;
@@ -357,6 +460,13 @@ pipit_cmd_filter(int argc, char **argv)
                         n_files == 1 ? "" : "s");
         goto done;
     }
+    if (tp_file != NULL &&
+        (rc = connect_transform(filter, c, tp_file,
+                                !grid_set && n_in < 2 &&
+                                    strcmp(pipit_node_class_name(c),
+                                           "resample") == 0)) != TOOL_OK)
+        goto done;
+    rc = TOOL_FAILED;
     for (unsigned k = 0; k < n_in; k++) {
         if ((readers[k] = pipit_reader_new(files[k])) == NULL) {
             rc = tool_fail_status(PIPIT_EUNSUPPORTED);

@@ -466,6 +466,44 @@ PIPIT_API pipit_node_t *pipit_threshold_new(double lower, double upper,
  */
 PIPIT_API pipit_node_t *pipit_warp_new(void);
 
+/* ---- Transform tools ---------------------------------------------- */
+
+/**
+ * transform-field (ITK TransformToDisplacementFieldFilter; transformix's
+ * -def all, -jac all, -jacmat all): the transform on input 1 (a
+ * transform port; the identity when unconnected) sampled on the grid of
+ * the reference image on input 0, whose pixels are not read. Setting
+ * `quantity`: displacement (D components, T(x) - x in world axes),
+ * jacobian-determinant (det dT/dx), jacobian (D·D components, the
+ * derivative of output axis r by input axis c at r·D + c); `type` f32
+ * (default) or f64. New reference.
+ */
+PIPIT_API pipit_node_t *pipit_transform_field_new(void);
+
+/**
+ * transform-invert: the inverse of the transform on input 1 as a
+ * displacement field (T⁻¹(y) - y, D components) on the grid of the
+ * reference image on input 0. Linear transforms are inverted exactly
+ * (pipit_transform_inverse), and that inverse is output 1 (a
+ * transform); others by a Newton fixed-point iteration per voxel
+ * (settings `iterations`, default 50, and `tolerance`, default 1e-6
+ * world units), output 1 then unset. Output 2, a table: residual-max and
+ * residual-mean of |T(y + u(y)) - y| over the grid with u as stored,
+ * iterations-max, unconverged (voxels whose iteration stopped above the
+ * tolerance: no step lowered the residual, or `iterations` ran out).
+ * Update the node itself for whole-grid figures (a streaming writer
+ * makes it in parts). `type` f32 (default) or f64. New reference.
+ */
+PIPIT_API pipit_node_t *pipit_transform_invert_new(void);
+
+/**
+ * transform-compose: output 0 is the chain of the transforms on inputs
+ * 0 and 1 (both required): `how` compose (default) gives
+ * T(x) = in1(in0(x)), input 0 applied first (elastix's initial
+ * transform); add gives in0(x) + in1(x) - x. New reference.
+ */
+PIPIT_API pipit_node_t *pipit_transform_compose_new(void);
+
 #ifdef __cplusplus
 }
 #endif
