@@ -160,6 +160,25 @@ typedef struct {
     const char *stop;
 } ls_result_t;
 
+/* A trial step that maps too many samples outside the moving image
+ * (PIPIT_ERANGE) is a step too far, not the end of the registration:
+ * it counts as an infinite value, so the search shortens the step.
+ * (elastix stops there with an error.) */
+static pipit_status_t
+trial(lbfgs_t *o, reg_problem_t *pb, double a, double *f, double *dg)
+{
+    pipit_status_t s = eval_at(o, pb, a, f, o->gt);
+    if (s == PIPIT_ERANGE) {
+        pipit_error_clear();
+        *f = INFINITY;
+        *dg = INFINITY;
+        return PIPIT_OK;
+    }
+    if (s == PIPIT_OK)
+        *dg = dot(o->gt, o->d, pb->n);
+    return s;
+}
+
 /* On return, o->gt holds the gradient at the accepted point (when a > 0). */
 static pipit_status_t
 line_search(lbfgs_t *o, reg_problem_t *pb, double f0, double dg0,
@@ -175,10 +194,9 @@ line_search(lbfgs_t *o, reg_problem_t *pb, double f0, double dg0,
     double curv = -o->c2 * dg0;
     /* bracketing */
     while (evals < max) {
-        if ((s = eval_at(o, pb, a, &f, o->gt)) != PIPIT_OK)
+        if ((s = trial(o, pb, a, &f, &dg)) != PIPIT_OK)
             return s;
         evals++;
-        dg = dot(o->gt, o->d, n);
         if (f > f0 + o->c1 * a * dg0 || (evals > 1 && f >= f_prev)) {
             lo = a_prev, f_lo = f_prev, dg_lo = dg_prev;
             hi = a, f_hi = f, dg_hi = dg;
@@ -205,10 +223,9 @@ line_search(lbfgs_t *o, reg_problem_t *pb, double f0, double dg0,
     /* zoom: lo satisfies sufficient decrease and is the lowest so far */
     while (zoom && evals < max) {
         a = cubic(lo, f_lo, dg_lo, hi, f_hi, dg_hi);
-        if ((s = eval_at(o, pb, a, &f, o->gt)) != PIPIT_OK)
+        if ((s = trial(o, pb, a, &f, &dg)) != PIPIT_OK)
             return s;
         evals++;
-        dg = dot(o->gt, o->d, n);
         if (f > f0 + o->c1 * a * dg0 || f >= f_lo) {
             hi = a, f_hi = f, dg_hi = dg;
             continue;
