@@ -311,11 +311,11 @@ hist_merge(void *ctx, const void *acc, size_t chunk)
 /* Pass 2 with the kernel orders as parameters, as hist_samples. */
 static inline __attribute__((always_inline)) void
 deriv_samples(const hist_run_t *r, reg_moving_batch_t *b, size_t lo,
-              size_t hi, double *acc, const int of, const int om)
+              size_t hi, double *acc, const int of, const int om,
+              const unsigned dim)
 {
     reg_histogram_t *h = r->h;
     const reg_samples_t *s = r->s;
-    const unsigned dim = b->dim;
     const reg_parzen_axis_t *F = &h->F, *M = &h->M;
     const size_t bf = F->bins;
     for (size_t i = lo; i < hi; i++) {
@@ -336,8 +336,8 @@ deriv_samples(const hist_run_t *r, reg_moving_batch_t *b, size_t lo,
             c += dm[u] * sum;
         }
         if (c != 0.0)
-            pipit__reg_dmu_add(b, r->L, s->points + i * dim,
-                               h->grad + i * dim, c, acc);
+            pipit__reg_dmu_add_dim(b, r->L, s->points + i * dim,
+                                   h->grad + i * dim, c, acc, dim);
     }
 }
 
@@ -347,10 +347,12 @@ deriv_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
     const hist_run_t *r = ctx;
     reg_histogram_t *h = r->h;
     reg_moving_batch_t *b = &h->c.batches[worker];
-    if (h->F.order == 0 && h->M.order == 3)
-        deriv_samples(r, b, lo, hi, acc, 0, 3);
+    if (h->F.order == 0 && h->M.order == 3 && b->dim == 2)
+        deriv_samples(r, b, lo, hi, acc, 0, 3, 2);
+    else if (h->F.order == 0 && h->M.order == 3 && b->dim == 3)
+        deriv_samples(r, b, lo, hi, acc, 0, 3, 3);
     else
-        deriv_samples(r, b, lo, hi, acc, h->F.order, h->M.order);
+        deriv_samples(r, b, lo, hi, acc, h->F.order, h->M.order, b->dim);
     return PIPIT_OK;
 }
 

@@ -72,14 +72,15 @@ pipit_status_t pipit__reg_metric_hold(reg_metric_common_t *c,
                                       const reg_samples_t *s);
 
 /** Adds w · ∂M/∂μ of a sample (fixed point x, index-space gradient g)
- * into a derivative accumulator of map->acc_len doubles. */
-static inline void
-pipit__reg_dmu_add(reg_moving_batch_t *b, const reg_level_t *L,
-                   const double *x, const double *g, double w, double *acc)
+ * into a derivative accumulator of map->acc_len doubles; D is the
+ * dimension (a constant where the caller knows it: the loops unroll). */
+static inline __attribute__((always_inline)) void
+pipit__reg_dmu_add_dim(reg_moving_batch_t *b, const reg_level_t *L,
+                       const double *x, const double *g, double w,
+                       double *acc, const unsigned D)
 {
     const reg_moving_map_t *mp = b->map;
     if (mp->linear) {
-        const unsigned D = mp->dim;
         double u[PIPIT_MAX_DIM];
         for (unsigned c = 0; c < D; c++)
             u[c] = x[c] - mp->xref[c];
@@ -97,6 +98,13 @@ pipit__reg_dmu_add(reg_moving_batch_t *b, const reg_level_t *L,
     size_t nz = pipit__reg_moving_dmu(b, L, x, g, &idx, &val);
     for (size_t k = 0; k < nz; k++)
         acc[idx[k]] += w * val[k];
+}
+
+static inline void
+pipit__reg_dmu_add(reg_moving_batch_t *b, const reg_level_t *L,
+                   const double *x, const double *g, double w, double *acc)
+{
+    pipit__reg_dmu_add_dim(b, L, x, g, w, acc, b->map->dim);
 }
 
 /** out[k] = scale · (the accumulated Σ w ∂M/∂μ_k), k < n_params. */

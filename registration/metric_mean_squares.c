@@ -76,24 +76,36 @@ msd_begin_level(void *state, const reg_level_t *L)
     return st->total != NULL ? PIPIT_OK : PIPIT_ENOMEM;
 }
 
-static pipit_status_t
-msd_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+/* The sums of one piece's valid samples; dim a constant where the
+ * caller passes one. */
+static inline __attribute__((always_inline)) double
+msd_sums(const msd_run_t *r, reg_moving_batch_t *b, size_t nv, double *a,
+         const unsigned dim)
 {
-    const msd_run_t *r = ctx;
-    reg_moving_batch_t *b = &r->st->c.batches[worker];
     const reg_samples_t *s = r->s;
-    const unsigned dim = b->dim;
-    double *a = acc;
-    size_t nv = pipit__reg_moving_evaluate(b, r->L, s, lo, hi, r->deriv);
     double sum = 0.0;
     for (size_t j = 0; j < nv; j++) {
         size_t i = b->sample[j];
         double diff = b->value[j] - s->values[i];
         sum += diff * diff;
         if (r->deriv)
-            pipit__reg_dmu_add(b, r->L, s->points + i * dim,
-                               b->gradient + j * dim, diff, a + ACC_D);
+            pipit__reg_dmu_add_dim(b, r->L, s->points + i * dim,
+                                   b->gradient + j * dim, diff, a + ACC_D,
+                                   dim);
     }
+    return sum;
+}
+
+static pipit_status_t
+msd_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    const msd_run_t *r = ctx;
+    reg_moving_batch_t *b = &r->st->c.batches[worker];
+    double *a = acc;
+    size_t nv = pipit__reg_moving_evaluate(b, r->L, r->s, lo, hi, r->deriv);
+    double sum = b->dim == 2   ? msd_sums(r, b, nv, a, 2)
+                 : b->dim == 3 ? msd_sums(r, b, nv, a, 3)
+                               : msd_sums(r, b, nv, a, b->dim);
     a[ACC_SUM] += sum;
     a[ACC_N] += (double)nv;
     return PIPIT_OK;

@@ -57,13 +57,14 @@ pipit__reg_moving_batch_free(reg_moving_batch_t *b)
     *b = (reg_moving_batch_t){ 0 };
 }
 
-size_t
-pipit__reg_moving_evaluate(reg_moving_batch_t *b, const reg_level_t *L,
-                           const reg_samples_t *s, size_t lo, size_t hi,
-                           bool with_gradient)
+/* The mapping and inside test of a batch with dim a constant where the
+ * caller passes one (2, 3): the loops unroll, the matrix stays in
+ * registers. Returns the valid count; entries packed at the front. */
+static inline __attribute__((always_inline)) size_t
+map_samples(reg_moving_batch_t *b, const reg_level_t *L,
+            const reg_samples_t *s, size_t lo, size_t hi, const unsigned dim)
 {
     const reg_moving_map_t *mp = b->map;
-    const unsigned dim = b->dim;
     const reg_mask_t *mask = mp->mask;
     size_t nv = 0;
     for (size_t i = lo; i < hi; i++) {
@@ -108,6 +109,17 @@ pipit__reg_moving_evaluate(reg_moving_batch_t *b, const reg_level_t *L,
         }
         b->sample[nv++] = i;
     }
+    return nv;
+}
+
+size_t
+pipit__reg_moving_evaluate(reg_moving_batch_t *b, const reg_level_t *L,
+                           const reg_samples_t *s, size_t lo, size_t hi,
+                           bool with_gradient)
+{
+    size_t nv = b->dim == 2   ? map_samples(b, L, s, lo, hi, 2)
+                : b->dim == 3 ? map_samples(b, L, s, lo, hi, 3)
+                              : map_samples(b, L, s, lo, hi, b->dim);
     if (nv > 0)
         pipit_interpolator_evaluate_batch(L->interp, nv, b->index, b->value,
                                           with_gradient ? b->gradient

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "error_impl.h"
+#include "image_impl.h"
 #include "reg_impl.h"
 
 #define MAX_SAMPLES ((int64_t)1 << 40)
@@ -136,11 +137,19 @@ rc_fill(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
     double *c = j->out->points + lo * d;
     pipit_interpolator_evaluate_batch(j->ip, hi - lo, c,
                                       j->out->values + lo, NULL);
+    /* pipit_image_index_to_point's products in its order, bit for bit,
+     * without a call per sample. */
+    const double *tp = j->img->to_point, *org = j->img->origin;
     for (size_t i = lo; i < hi; i++, c += d) {
         double ci[PIPIT_MAX_DIM];
         for (unsigned a = 0; a < d; a++)
             ci[a] = c[a];
-        pipit_image_index_to_point(j->img, ci, c);
+        for (unsigned r = 0; r < d; r++) {
+            double v = org[r];
+            for (unsigned k = 0; k < d; k++)
+                v += tp[r * d + k] * ci[k];
+            c[r] = v;
+        }
     }
     return PIPIT_OK;
 }
