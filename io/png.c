@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <png.h>
+#include <zlib.h>
 
 #include "io_impl.h"
 
@@ -496,8 +497,11 @@ enc_start(png_enc_t *e, const pipit_image_t *info, pipit_pixel_type_t type,
     png_set_compression_level(png, level);
     /* At the fastest level, choosing a row filter costs more than the
      * bytes it saves. */
-    if (level <= 1)
+    if (level <= 1) {
         png_set_filter(png, PNG_FILTER_TYPE_BASE, PNG_FILTER_NONE);
+        /* Runs are what fast output has to gain: flat plots, masks. */
+        png_set_compression_strategy(png, Z_RLE);
+    }
     png_write_info(png, e->info);
     if (type == PIPIT_U16 && !pipit__host_is_big_endian())
         png_set_swap(png);
