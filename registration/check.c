@@ -133,7 +133,9 @@ check_map(const reg_map_t *m)
             (st = pipit__reg_get_int_in(m, "BSplineInterpolationOrder", r, 1,
                                         0, 5, &order)) != PIPIT_OK ||
             (st = pipit__reg_get_bool(m, "NewSamplesEveryIteration", r,
-                                      false, &b)) != PIPIT_OK)
+                                      false, &b)) != PIPIT_OK ||
+            (st = pipit__reg_get_int_in(m, "MaximumNumberOfSamplingAttempts",
+                                        r, 0, 0, 1000, &order)) != PIPIT_OK)
             break;
     }
 done:

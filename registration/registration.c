@@ -86,6 +86,7 @@ typedef struct run {
      * metric's derivative while several are summed. */
     double weight[REG_MAX_METRICS];
     bool use[REG_MAX_METRICS];
+    int64_t attempts; /* MaximumNumberOfSamplingAttempts of the level */
     double *part;
     /* What `grid` holds: level + 1 (0: nothing yet) and the n asked. */
     unsigned grid_level;
@@ -181,6 +182,21 @@ pb_evaluate(reg_problem_t *pb, const double *mu, double *value, double *deriv)
     bool capped;
     unsigned old = cap_small(run->samples[0].n, &capped);
     st = cost(run, NULL, value, deriv);
+    /* MaximumNumberOfSamplingAttempts: too many samples outside the
+     * moving image (PIPIT_ERANGE) draws new ones and tries again. */
+    for (int64_t k = 0; st == PIPIT_ERANGE && k < run->attempts; k++) {
+        pipit_error_clear();
+        for (size_t j = 0; j < run->n_samplers && st == PIPIT_ERANGE; j++) {
+            pipit_status_t d = PIPIT_OK;
+            if (run->sampler_k[j]->random)
+                d = run->sampler_k[j]->draw(run->sampler[j], pb->L,
+                                            &run->samples[j]);
+            if (d != PIPIT_OK)
+                st = d;
+        }
+        if (st == PIPIT_ERANGE)
+            st = cost(run, NULL, value, deriv);
+    }
     uncap(capped, old);
     return st;
 }
@@ -559,7 +575,10 @@ run_level(run_t *run, double *mu)
         st = run->metric_k[j]->configure(run->metric[j], &run->map, r);
     if (st != PIPIT_OK ||
         (st = run->opt_k->configure(run->opt, &run->map, r)) != PIPIT_OK ||
-        (st = metric_weights(run, r)) != PIPIT_OK)
+        (st = metric_weights(run, r)) != PIPIT_OK ||
+        (st = pipit__reg_get_int_in(&run->map,
+                                    "MaximumNumberOfSamplingAttempts", r, 0,
+                                    0, 1000, &run->attempts)) != PIPIT_OK)
         return st;
     bool every;
     if ((st = pipit__reg_get_bool(&run->map, "NewSamplesEveryIteration", r,
