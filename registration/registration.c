@@ -352,6 +352,7 @@ pb_report(reg_problem_t *pb, const reg_iteration_t *it)
         .optimizer = run->opt_k->name,
         .row = run->row,
         .header = run->opt_k->columns,
+        .transform = run->L.transform,
     };
     if (r->iter_fn(&pub, r->iter_user) != 0)
         return pipit__error(PIPIT_ECANCELED,

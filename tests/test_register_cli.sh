@@ -124,6 +124,20 @@ else
     [ -s "$TMP/stderr" ] && { echo "FAIL: a run off a terminal wrote to stderr:"; cat "$TMP/stderr"; fails=$((fails + 1)); }
 fi
 
+# WriteTransformParametersEachIteration / EachResolution: elastix's names
+sed 's/(MaximumNumberOfIterations 1)/(MaximumNumberOfIterations 2)/' "$P" >"$TMP/each.txt"
+sed -i '/(NumberOfResolutions 1)/d' "$TMP/each.txt"
+printf '(NumberOfResolutions 2)\n(WriteTransformParametersEachIteration "true")\n(WriteTransformParametersEachResolution "true")\n' >>"$TMP/each.txt"
+rm -rf "$TMP/each"; mkdir -p "$TMP/each"
+$PIPIT register -f "$F" -m "$M" -p "$TMP/each.txt" -out "$TMP/each" >/dev/null 2>&1 ||
+    { echo "FAIL: the Each* run failed"; fails=$((fails + 1)); }
+for f in TransformParameters.0.R0.txt TransformParameters.0.R1.txt \
+         TransformParameters.0.R0.It0000000.txt TransformParameters.0.R1.It0000001.txt; do
+    [ -s "$TMP/each/$f" ] || { echo "FAIL: no $f"; fails=$((fails + 1)); }
+done
+cmp -s "$TMP/each/TransformParameters.0.R1.txt" "$TMP/each/TransformParameters.0.txt" ||
+    { echo "FAIL: the last resolution's file is not the final transform"; fails=$((fails + 1)); }
+
 # pipit transform: transformix's exit codes
 expect 255 "no -tp" -- $PIPIT transform -in "$F" -out "$TMP/out"
 expect 255 "nothing to do" -- $PIPIT transform -tp "$P" -out "$TMP/out"

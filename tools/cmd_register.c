@@ -151,6 +151,10 @@ typedef struct run {
     series_t *series;
     size_t n_series, cap_series;
     bool oom;
+    /* WriteTransformParametersEachIteration / EachResolution */
+    const pipit_image_t *fixed; /* the fixed image's geometry */
+    const char *t0_path;        /* -t0, verbatim */
+    int tp_failed;
 } run_t;
 
 static double
@@ -299,6 +303,9 @@ progress(run_t *r, const pipit_registration_iteration_t *it, bool force)
     fflush(stderr);
 }
 
+static int write_tp_as_it_goes(run_t *r,
+                               const pipit_registration_iteration_t *it);
+
 static int
 on_iteration(const pipit_registration_iteration_t *it, void *user)
 {
@@ -324,6 +331,10 @@ on_iteration(const pipit_registration_iteration_t *it, void *user)
     }
     if (r->info != NULL)
         fprintf(r->info, "%s\n", it->row);
+    if (write_tp_as_it_goes(r, it) != TOOL_OK) {
+        r->tp_failed = 1;
+        return 1; /* cancel: the folder is not writable */
+    }
     series_t *s = series_for(r, it->map, it->level);
     if (s == NULL || !series_add(s, (double)it->iteration, it->metric))
         r->oom = true; /* the plot only: the registration goes on */
@@ -503,19 +514,14 @@ tp_settings(run_t *r, size_t i, const pipit_image_t *fixed,
     return rc;
 }
 
-/* TransformParameters.<i>.txt: map i's own link, naming the file of the
- * link before it (elastix's "<out>TransformParameters.<i-1>.txt", or
+/* Map i's own link of the whole transform t to path, naming the file of
+ * the link before it (elastix's "<out>TransformParameters.<i-1>.txt", or
  * -t0 verbatim for map 0). */
 static int
-write_tp(run_t *r, pipit_node_t *node, size_t i, const pipit_image_t *fixed,
-         const char *t0)
+write_tp_to(run_t *r, size_t i, const pipit_transform_t *t,
+            const pipit_image_t *fixed, const char *t0, const char *path)
 {
-    pipit_transform_t *t = pipit_registration_map_transform(node, i);
-    if (t == NULL)
-        return fail(r, "the registration has no transform for parameter "
-                       "file %zu ('%s')",
-                    i, r->args->params[i]);
-    char initial[4096], path[4096];
+    char initial[4096];
     const char *initial_path = NULL;
     pipit_combine_t how = PIPIT_COMBINE_COMPOSE;
     if (i > 0 || t0 != NULL) {
@@ -536,11 +542,65 @@ write_tp(run_t *r, pipit_node_t *node, size_t i, const pipit_image_t *fixed,
     int rc = tp_settings(r, i, fixed, &s);
     if (rc != TOOL_OK)
         return rc;
-    out_path(r, path, sizeof path, "TransformParameters.%zu.txt", i);
     if (pipit_tp_to_params(t, initial_path, how, &s, &tp) != PIPIT_OK ||
         pipit_tp_write_params(tp, path) != PIPIT_OK)
         rc = fail_status(r, path);
     pipit_params_unref(tp);
+    return rc;
+}
+
+/* TransformParameters.<i>.txt: map i's final transform. */
+static int
+write_tp(run_t *r, pipit_node_t *node, size_t i, const pipit_image_t *fixed,
+         const char *t0)
+{
+    pipit_transform_t *t = pipit_registration_map_transform(node, i);
+    if (t == NULL)
+        return fail(r, "the registration has no transform for parameter "
+                       "file %zu ('%s')",
+                    i, r->args->params[i]);
+    char path[4096];
+    out_path(r, path, sizeof path, "TransformParameters.%zu.txt", i);
+    return write_tp_to(r, i, t, fixed, t0, path);
+}
+
+static bool
+map_flag(const run_t *r, unsigned map, const char *key)
+{
+    bool on = false;
+    return map < r->n_maps &&
+           pipit_params_get_bool(r->maps[map], key, 0, false, &on) ==
+               PIPIT_OK &&
+           on;
+}
+
+/* From the iteration callback: TransformParameters.<i>.R<r>.It<k>.txt
+ * (WriteTransformParametersEachIteration), and, at a resolution's first
+ * iteration, TransformParameters.<i>.R<r-1>.txt
+ * (WriteTransformParametersEachResolution): the transform a resolution
+ * starts from is the one the previous ended with. */
+static int
+write_tp_as_it_goes(run_t *r, const pipit_registration_iteration_t *it)
+{
+    char path[4096];
+    int rc = TOOL_OK;
+    if (it->transform == NULL || r->fixed == NULL)
+        return rc;
+    if (it->iteration == 0 && it->level > 0 &&
+        map_flag(r, it->map, "WriteTransformParametersEachResolution")) {
+        out_path(r, path, sizeof path, "TransformParameters.%u.R%u.txt",
+                 it->map, it->level - 1);
+        rc = write_tp_to(r, it->map, it->transform, r->fixed, r->t0_path,
+                         path);
+    }
+    if (rc == TOOL_OK &&
+        map_flag(r, it->map, "WriteTransformParametersEachIteration")) {
+        out_path(r, path, sizeof path,
+                 "TransformParameters.%u.R%u.It%07zu.txt", it->map,
+                 it->level, it->iteration);
+        rc = write_tp_to(r, it->map, it->transform, r->fixed, r->t0_path,
+                         path);
+    }
     return rc;
 }
 
@@ -934,6 +994,8 @@ pipit_cmd_register(int argc, char **argv)
         rc = fail_status(&r, "registration");
         goto done;
     }
+    r.fixed = pipit_node_get_output(fixed_r, 0); /* geometry, for TP files */
+    r.t0_path = t0;
     if (pipit_registration_check(node) != PIPIT_OK) {
         rc = fail_status(&r, NULL);
         goto done;
@@ -966,7 +1028,8 @@ pipit_cmd_register(int argc, char **argv)
     if (r.tty)
         fputs("\r\033[K", stderr);
     if (st != PIPIT_OK) {
-        rc = r.info_failed ? TOOL_FAILED : fail_status(&r, NULL);
+        rc = r.info_failed || r.tp_failed ? TOOL_FAILED
+                                          : fail_status(&r, NULL);
         goto done;
     }
     if (!info_ok) {
@@ -981,6 +1044,20 @@ pipit_cmd_register(int argc, char **argv)
         if (write_tp_file &&
             (rc = write_tp(&r, node, i, fixed_img, t0)) != TOOL_OK)
             goto done;
+        if (map_flag(&r, (unsigned)i,
+                     "WriteTransformParametersEachResolution")) {
+            /* the last resolution ends with the map's final transform */
+            int64_t levels = 3;
+            pipit_params_get_int(r.maps[i], "NumberOfResolutions", 0, 3,
+                                 &levels);
+            char last[4096];
+            out_path(&r, last, sizeof last, "TransformParameters.%zu.R%lld.txt",
+                     i, (long long)(levels > 0 ? levels - 1 : 0));
+            if ((rc = write_tp_to(&r, i,
+                                  pipit_registration_map_transform(node, i),
+                                  fixed_img, t0, last)) != TOOL_OK)
+                goto done;
+        }
         if ((rc = write_result(&r, node, i, fixed_r, moving_r)) != TOOL_OK)
             goto done;
         log_printf(&r, "Parameter file %zu ('%s'): final metric %.6f.", i,

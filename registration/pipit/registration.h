@@ -59,6 +59,10 @@ typedef struct pipit_registration_iteration {
      * header, as elastix writes them for this optimizer. */
     const char *row;
     const char *header;
+    /* The whole transform (a chain behind earlier maps and the initial
+     * transform) at this iteration's start, borrowed for the callback:
+     * elastix's WriteTransformParametersEachIteration writes it. */
+    const pipit_transform_t *transform;
 } pipit_registration_iteration_t;
 
 /** Called on the updating thread after every iteration; non-zero cancels
