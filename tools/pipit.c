@@ -74,11 +74,13 @@ tool_fail_status(pipit_status_t st)
 static void
 list_commands(FILE *f)
 {
-    fprintf(f, "usage: pipit [--untrusted] [--log-level LEVEL] [--version] "
-               "<command> [options] ...\n\n"
+    fprintf(f, "usage: pipit [--untrusted] [--no-sync] [--log-level LEVEL] "
+               "[--version] <command> [options] ...\n\n"
                "  --untrusted  read input files as untrusted (uploads): "
                "MetaImage data files\n               only inside the "
-               "header's folder, sizes capped\n\ncommands:\n");
+               "header's folder, sizes capped\n"
+               "  --no-sync    scratch output: files still replaced "
+               "atomically, not fsynced\n\ncommands:\n");
     for (size_t i = 0; i < N_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
     fprintf(f, "\n`pipit <command> --help` describes one command.\n"
@@ -129,6 +131,13 @@ main(int argc, char **argv)
         }
         if (strcmp(argv[1], "--untrusted") == 0) {
             pipit_io_set_untrusted(true);
+            argc--, argv++;
+            continue;
+        }
+        /* For every command, register and transform included, whose
+         * flags are elastix's and transformix's. */
+        if (strcmp(argv[1], "--no-sync") == 0) {
+            pipit_io_set_sync(false);
             argc--, argv++;
             continue;
         }
