@@ -129,7 +129,7 @@ sed 's/(MaximumNumberOfIterations 1)/(MaximumNumberOfIterations 2)/' "$P" >"$TMP
 sed -i '/(NumberOfResolutions 1)/d' "$TMP/each.txt"
 printf '(NumberOfResolutions 2)\n(WriteTransformParametersEachIteration "true")\n(WriteTransformParametersEachResolution "true")\n' >>"$TMP/each.txt"
 rm -rf "$TMP/each"; mkdir -p "$TMP/each"
-$PIPIT register -f "$F" -m "$M" -p "$TMP/each.txt" -out "$TMP/each" >/dev/null 2>&1 ||
+$PIPIT --no-sync register -f "$F" -m "$M" -p "$TMP/each.txt" -out "$TMP/each" >/dev/null 2>&1 ||
     { echo "FAIL: the Each* run failed"; fails=$((fails + 1)); }
 for f in TransformParameters.0.R0.txt TransformParameters.0.R1.txt \
          TransformParameters.0.R0.It0000000.txt TransformParameters.0.R1.It0000001.txt; do
