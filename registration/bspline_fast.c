@@ -40,6 +40,7 @@ pipit__reg_bspline_fast_init(reg_bspline_fast_t *f, const pipit_transform_t *t)
         f->stride[d] = f->n_points;
         f->n_points *= g->size[d];
         f->count *= p + 1;
+        f->gindex[d] = (double)g->index[d];
         f->lo[d] = half + (double)g->index[d];
         f->hi[d] = (double)g->size[d] - 1.0 - half + (double)g->index[d];
     }
@@ -54,31 +55,63 @@ pipit__reg_bspline_fast_refresh(reg_bspline_fast_t *f)
 }
 
 /* The support at x (the B-spline's own input): as lib's, with the weights
- * evaluated once per axis and multiplied out over the odometer. */
-static size_t
-support(const reg_bspline_fast_t *f, const double *x, size_t *index,
-        double *w)
+ * evaluated once per axis and multiplied out in nested loops; D a
+ * constant where the caller passes one (2, 3), so they unroll. */
+static inline __attribute__((always_inline)) size_t
+support_dim(const reg_bspline_fast_t *f, const double *x, size_t *index,
+            double *w, const unsigned D)
 {
-    const unsigned D = f->dim, p = f->order, q = p + 1;
-    const pipit_bspline_grid_t *g = pipit_bspline_transform_grid(f->bspline);
+    const unsigned p = f->order, q = p + 1;
     double v[PIPIT_MAX_DIM], u[PIPIT_MAX_DIM];
     double wa[PIPIT_MAX_DIM][4];
     size_t first = 0;
     for (unsigned d = 0; d < D; d++)
         v[d] = x[d] - f->origin[d];
-    pipit__mat_vec(D, f->to_grid, v, u);
+    for (unsigned r = 0; r < D; r++) {
+        double a = 0.0;
+        for (unsigned c = 0; c < D; c++)
+            a += f->to_grid[r * D + c] * v[c];
+        u[r] = a;
+    }
     for (unsigned d = 0; d < D; d++) {
         /* Written so that NaN is outside. */
         if (!(u[d] >= f->lo[d] && u[d] < f->hi[d]))
             return 0;
         double t;
-        ptrdiff_t s =
-            pipit__bspline_start(p, u[d] - (double)g->index[d], &t);
+        ptrdiff_t s = p == 3 ? pipit__bspline_start(3, u[d] - f->gindex[d], &t)
+                             : pipit__bspline_start(p, u[d] - f->gindex[d],
+                                                    &t);
         first += (size_t)s * f->stride[d];
-        pipit__bspline_weights(p, t, wa[d], NULL);
+        if (p == 3)
+            pipit__bspline_weights(3, t, wa[d], NULL);
+        else
+            pipit__bspline_weights(p, t, wa[d], NULL);
+    }
+    size_t k = 0;
+    if (D == 2) {
+        const size_t s1 = f->stride[1];
+        for (unsigned j1 = 0; j1 < q; j1++)
+            for (unsigned j0 = 0; j0 < q; j0++, k++) {
+                index[k] = first + j1 * s1 + j0;
+                w[k] = wa[1][j1] * wa[0][j0];
+            }
+        return k;
+    }
+    if (D == 3) {
+        const size_t s1 = f->stride[1], s2 = f->stride[2];
+        for (unsigned j2 = 0; j2 < q; j2++)
+            for (unsigned j1 = 0; j1 < q; j1++) {
+                double w21 = wa[2][j2] * wa[1][j1];
+                size_t i21 = first + j2 * s2 + j1 * s1;
+                for (unsigned j0 = 0; j0 < q; j0++, k++) {
+                    index[k] = i21 + j0;
+                    w[k] = w21 * wa[0][j0];
+                }
+            }
+        return k;
     }
     unsigned j[PIPIT_MAX_DIM] = { 0 };
-    for (size_t k = 0; k < f->count; k++) {
+    for (k = 0; k < f->count; k++) {
         size_t idx = first;
         double wk = 1.0;
         for (unsigned d = 0; d < D; d++) {
@@ -93,22 +126,28 @@ support(const reg_bspline_fast_t *f, const double *x, size_t *index,
     return f->count;
 }
 
-size_t
-pipit__reg_bspline_fast_map(const reg_bspline_fast_t *f, const double *x,
-                            double *y, size_t *index, double *w)
+/* The point the B-spline sees and the base its displacement adds to. */
+static inline const double *
+seen_point(const reg_bspline_fast_t *f, const double *x, double *xi,
+           double *base)
 {
     const unsigned D = f->dim;
-    double xi[PIPIT_MAX_DIM], base[PIPIT_MAX_DIM];
-    const double *at = x;
-    if (f->initial != NULL) {
-        pipit_transform_point(f->initial, x, xi);
-        if (!f->add)
-            at = xi; /* composed: the B-spline sees T_init(x) */
-        memcpy(base, xi, D * sizeof *base);
-    } else {
+    if (f->initial == NULL) {
         memcpy(base, x, D * sizeof *base);
+        return x;
     }
-    size_t m = support(f, at, index, w);
+    pipit_transform_point(f->initial, x, xi);
+    memcpy(base, xi, D * sizeof *base);
+    return f->add ? x : xi; /* composed: the B-spline sees T_init(x) */
+}
+
+static inline __attribute__((always_inline)) size_t
+map_dim(const reg_bspline_fast_t *f, const double *x, double *y,
+        size_t *index, double *w, const unsigned D)
+{
+    double xi[PIPIT_MAX_DIM], base[PIPIT_MAX_DIM];
+    const double *at = seen_point(f, x, xi, base);
+    size_t m = support_dim(f, at, index, w, D);
     for (unsigned e = 0; e < D; e++) {
         const double *c = f->params + e * f->n_points;
         double s = 0.0;
@@ -117,6 +156,26 @@ pipit__reg_bspline_fast_map(const reg_bspline_fast_t *f, const double *x,
         y[e] = base[e] + s;
     }
     return m;
+}
+
+size_t
+pipit__reg_bspline_fast_map(const reg_bspline_fast_t *f, const double *x,
+                            double *y, size_t *index, double *w)
+{
+    return f->dim == 2   ? map_dim(f, x, y, index, w, 2)
+           : f->dim == 3 ? map_dim(f, x, y, index, w, 3)
+                         : map_dim(f, x, y, index, w, f->dim);
+}
+
+size_t
+pipit__reg_bspline_fast_support(const reg_bspline_fast_t *f, const double *x,
+                                size_t *index, double *w)
+{
+    double xi[PIPIT_MAX_DIM], base[PIPIT_MAX_DIM];
+    const double *at = seen_point(f, x, xi, base);
+    return f->dim == 2   ? support_dim(f, at, index, w, 2)
+           : f->dim == 3 ? support_dim(f, at, index, w, 3)
+                         : support_dim(f, at, index, w, f->dim);
 }
 
 size_t
@@ -183,10 +242,10 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
         }
     size_t index[REG_BSPLINE_MAX_SUPPORT];
     double w[REG_BSPLINE_MAX_SUPPORT], a[REG_BSPLINE_MAX_SUPPORT];
-    double y[PIPIT_MAX_DIM], s[PIPIT_MAX_DIM];
+    double s[PIPIT_MAX_DIM];
     *out = (reg_bspline_jac_terms_t){ 0 };
     for (size_t j = 0; j < count; j++) {
-        size_t n = pipit__reg_bspline_fast_map(f, pts + j * D, y, index, w);
+        size_t n = pipit__reg_bspline_fast_support(f, pts + j * D, index, w);
         for (unsigned e = 0; e < D; e++) {
             double *ce = c + e * np * band;
             s[e] = 0.0;
@@ -213,7 +272,7 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
         out->trc += c[i * band + centre];
     /* J C Jᵀ needs C complete: a second pass. */
     for (size_t j = 0; j < count; j++) {
-        size_t n = pipit__reg_bspline_fast_map(f, pts + j * D, y, index, w);
+        size_t n = pipit__reg_bspline_fast_support(f, pts + j * D, index, w);
         for (unsigned e = 0; e < D; e++) {
             const double *ce = c + e * np * band;
             for (size_t k = 0; k < n; k++)
