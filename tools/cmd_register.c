@@ -537,7 +537,15 @@ write_tp(run_t *r, pipit_node_t *node, size_t i, const pipit_image_t *fixed,
     if (rc != TOOL_OK)
         return rc;
     out_path(r, path, sizeof path, "TransformParameters.%zu.txt", i);
+    /* lib names both kinds BSplineTransform (one implementation); the
+     * file says what the parameter file asked for, as elastix does. */
+    const char *asked = NULL;
     if (pipit_tp_to_params(t, initial_path, how, &s, &tp) != PIPIT_OK ||
+        pipit_params_get_string(r->maps[i], "Transform", 0, "",
+                                &asked) != PIPIT_OK ||
+        (strcmp(asked, "RecursiveBSplineTransform") == 0 &&
+         strcmp(pipit_transform_name(t), "BSplineTransform") == 0 &&
+         pipit_params_set_string(tp, "Transform", asked) != PIPIT_OK) ||
         pipit_tp_write_params(tp, path) != PIPIT_OK)
         rc = fail_status(r, path);
     pipit_params_unref(tp);
