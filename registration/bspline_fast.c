@@ -217,8 +217,15 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
     size_t band = 1;
     for (unsigned d = 0; d < D; d++)
         band *= b1;
+    /* With the same scales on every component (elastix's are all 1),
+     * the D diagonal blocks of C are equal: one is built, counted D
+     * times (the sums below add it D times, as D blocks would). */
+    bool same = true;
+    for (unsigned e = 1; e < D && same; e++)
+        same = memcmp(scales, scales + e * np, np * sizeof *scales) == 0;
+    const unsigned E = same ? 1 : D;
     size_t cells;
-    if (pipit__mul_overflows(np * D, band, &cells))
+    if (pipit__mul_overflows(np * E, band, &cells))
         return pipit__error(PIPIT_ERANGE,
                             "ASGD: the B-spline grid is too large");
     double *c = pipit__calloc(cells, sizeof *c);
@@ -246,7 +253,7 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
     *out = (reg_bspline_jac_terms_t){ 0 };
     for (size_t j = 0; j < count; j++) {
         size_t n = pipit__reg_bspline_fast_support(f, pts + j * D, index, w);
-        for (unsigned e = 0; e < D; e++) {
+        for (unsigned e = 0; e < E; e++) {
             double *ce = c + e * np * band;
             s[e] = 0.0;
             for (size_t k = 0; k < n; k++) {
@@ -260,20 +267,28 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
                     row[pk[l]] += a[k] * a[l];
             }
         }
+        for (unsigned e = E; e < D; e++)
+            s[e] = s[0];
         out->max_jj = fmax(out->max_jj, bound_diag(s, D));
     }
     double inv = count > 0 ? 1.0 / (double)count : 0.0;
     size_t centre = (band - 1) / 2;
-    for (size_t i = 0; i < cells; i++) {
+    for (size_t i = 0; i < cells; i++)
         c[i] *= inv;
-        out->trcc += c[i] * c[i];
+    for (unsigned e = 0; e < D; e++) {
+        const double *ce = c + (E == 1 ? 0 : e) * np * band;
+        for (size_t i = 0; i < np * band; i++)
+            out->trcc += ce[i] * ce[i];
     }
-    for (size_t i = 0; i < np * D; i++)
-        out->trc += c[i * band + centre];
+    for (unsigned e = 0; e < D; e++) {
+        const double *ce = c + (E == 1 ? 0 : e) * np * band;
+        for (size_t i = 0; i < np; i++)
+            out->trc += ce[i * band + centre];
+    }
     /* J C Jᵀ needs C complete: a second pass. */
     for (size_t j = 0; j < count; j++) {
         size_t n = pipit__reg_bspline_fast_support(f, pts + j * D, index, w);
-        for (unsigned e = 0; e < D; e++) {
+        for (unsigned e = 0; e < E; e++) {
             const double *ce = c + e * np * band;
             for (size_t k = 0; k < n; k++)
                 a[k] = w[k] / scales[e * np + index[k]];
@@ -288,6 +303,8 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
             }
             s[e] = t;
         }
+        for (unsigned e = E; e < D; e++)
+            s[e] = s[0];
         out->max_jcj = fmax(out->max_jcj, bound_diag(s, D));
     }
     pipit__free(c);
