@@ -268,12 +268,34 @@ pipit__reg_bspline_map_dim(const reg_bspline_fast_t *f, const double *x,
             y[e] = base[e];
         return;
     }
+    if (f->order == 3 && (D == 2 || D == 3)) {
+        /* The components side by side: independent sums (the loop is
+         * latency-bound otherwise) sharing the weight products. */
+        const double *w0 = s->w[0];
+        const size_t np = f->n_points, s1 = f->stride[1];
+        const size_t s2 = D == 3 ? f->stride[2] : 0;
+        const unsigned n2 = D == 3 ? 4 : 1;
+        double t[PIPIT_MAX_DIM] = { 0 };
+        for (unsigned j2 = 0; j2 < n2; j2++)
+            for (unsigned j1 = 0; j1 < 4; j1++) {
+                const double w21 =
+                    D == 3 ? s->w[2][j2] * s->w[1][j1] : s->w[1][j1];
+                const double *row =
+                    f->params + s->first + j2 * s2 + j1 * s1;
+                for (unsigned e = 0; e < D; e++) {
+                    const double *r = row + e * np;
+                    double v = (w0[0] * r[0] + w0[1] * r[1]) +
+                               (w0[2] * r[2] + w0[3] * r[3]);
+                    t[e] += w21 * v;
+                }
+            }
+        for (unsigned e = 0; e < D; e++)
+            y[e] = base[e] + t[e];
+        return;
+    }
     for (unsigned e = 0; e < D; e++) {
         const double *c = f->params + e * f->n_points;
-        y[e] = base[e] + (f->order == 3
-                              ? pipit__reg_bspline_sum_q(f, s, c, D, 4)
-                              : pipit__reg_bspline_sum_q(f, s, c, D,
-                                                         f->order + 1));
+        y[e] = base[e] + pipit__reg_bspline_sum_q(f, s, c, D, f->order + 1);
     }
 }
 
