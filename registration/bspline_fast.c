@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <pipit/pool.h>
+
 #include "bspline_fast.h"
 #include "bspline_impl.h"
 #include "error_impl.h"
@@ -206,6 +208,60 @@ bound_diag(const double *s, unsigned D)
     return tr + 2.0 * sqrt(2.0) * sqrt(f);
 }
 
+typedef struct {
+    const reg_bspline_fast_t *f;
+    const double *scales, *pts, *c;
+    const size_t *pair;
+    size_t band;
+    unsigned E; /* diagonal blocks of C kept */
+    double max;
+} jcj_run_t;
+
+/* max_j bound(J_j C J_jᵀ) over points [lo, hi). */
+static pipit_status_t
+jcj_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
+{
+    const jcj_run_t *r = ctx;
+    const reg_bspline_fast_t *f = r->f;
+    const unsigned D = f->dim;
+    const size_t m = f->count, np = f->n_points, band = r->band;
+    size_t index[REG_BSPLINE_MAX_SUPPORT];
+    double w[REG_BSPLINE_MAX_SUPPORT], a[REG_BSPLINE_MAX_SUPPORT];
+    double s[PIPIT_MAX_DIM], *most = acc;
+    (void)worker;
+    for (size_t j = lo; j < hi; j++) {
+        size_t n = pipit__reg_bspline_fast_support(f, r->pts + j * D, index, w);
+        for (unsigned e = 0; e < r->E; e++) {
+            const double *ce = r->c + e * np * band;
+            for (size_t k = 0; k < n; k++)
+                a[k] = w[k] / r->scales[e * np + index[k]];
+            double t = 0.0;
+            for (size_t k = 0; k < n; k++) {
+                const double *row = ce + index[k] * band;
+                const size_t *pk = r->pair + k * m;
+                double v = 0.0;
+                for (size_t l = 0; l < n; l++)
+                    v += row[pk[l]] * a[l];
+                t += a[k] * v;
+            }
+            s[e] = t;
+        }
+        for (unsigned e = r->E; e < D; e++)
+            s[e] = s[0];
+        *most = fmax(*most, bound_diag(s, D));
+    }
+    return PIPIT_OK;
+}
+
+static pipit_status_t
+jcj_merge(void *ctx, const void *acc, size_t piece)
+{
+    jcj_run_t *r = ctx;
+    (void)piece;
+    r->max = fmax(r->max, *(const double *)acc);
+    return PIPIT_OK;
+}
+
 pipit_status_t
 pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
                                   const double *scales, const double *pts,
@@ -285,29 +341,14 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
         for (size_t i = 0; i < np; i++)
             out->trc += ce[i * band + centre];
     }
-    /* J C Jᵀ needs C complete: a second pass. */
-    for (size_t j = 0; j < count; j++) {
-        size_t n = pipit__reg_bspline_fast_support(f, pts + j * D, index, w);
-        for (unsigned e = 0; e < E; e++) {
-            const double *ce = c + e * np * band;
-            for (size_t k = 0; k < n; k++)
-                a[k] = w[k] / scales[e * np + index[k]];
-            double t = 0.0;
-            for (size_t k = 0; k < n; k++) {
-                const double *row = ce + index[k] * band;
-                const size_t *pk = pair + k * m;
-                double v = 0.0;
-                for (size_t l = 0; l < n; l++)
-                    v += row[pk[l]] * a[l];
-                t += a[k] * v;
-            }
-            s[e] = t;
-        }
-        for (unsigned e = E; e < D; e++)
-            s[e] = s[0];
-        out->max_jcj = fmax(out->max_jcj, bound_diag(s, D));
-    }
+    /* J C Jᵀ needs C complete: a second pass, reading C only, over the
+     * pool (a maximum: the same for any number of threads). */
+    jcj_run_t run = { f, scales, pts, c, pair, band, E, 0.0 };
+    pipit_status_t st = pipit_parallel_reduce(count, 256, sizeof(double),
+                                              jcj_piece, jcj_merge, &run);
+    if (st == PIPIT_OK)
+        out->max_jcj = run.max;
     pipit__free(c);
     pipit__free(pair);
-    return PIPIT_OK;
+    return st;
 }
