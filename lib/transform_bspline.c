@@ -88,10 +88,64 @@ bspline_update(pipit_transform_t *t)
     (void)t; /* coefficients are read as they are */
 }
 
+/* T(x) for 2-D and 3-D: the weights per axis, and the displacement as
+ * the tensor-product sum over rows of q consecutive coefficients, all
+ * components side by side (no index list; what resampling and
+ * transformix's fields spend their time in). False outside the grid. */
+static inline bool
+point_nd(const bspline_t *b, const double *in, double *out, const unsigned n)
+{
+    const unsigned p = b->order, q = p + 1;
+    double v[PIPIT_MAX_DIM], u[PIPIT_MAX_DIM], wa[PIPIT_MAX_DIM][4];
+    size_t first = 0;
+    for (unsigned d = 0; d < n; d++)
+        v[d] = in[d] - b->grid.origin[d];
+    for (unsigned r = 0; r < n; r++) {
+        double a = 0.0;
+        for (unsigned c = 0; c < n; c++)
+            a += b->to_grid[r * n + c] * v[c];
+        u[r] = a - (double)b->grid.index[r];
+        if (!(u[r] >= b->lo[r] && u[r] < b->hi[r]))
+            return false;
+        double t;
+        ptrdiff_t s = pipit__bspline_start(p, u[r], &t);
+        first += (size_t)s * b->stride[r];
+        pipit__bspline_weights(p, t, wa[r], NULL);
+    }
+    const double *c0 = b->base.params + first;
+    const size_t np = b->n_points, s1 = b->stride[1];
+    const size_t s2 = n == 3 ? b->stride[2] : 0;
+    const unsigned n2 = n == 3 ? q : 1;
+    double sum[PIPIT_MAX_DIM] = { 0 };
+    for (unsigned j2 = 0; j2 < n2; j2++)
+        for (unsigned j1 = 0; j1 < q; j1++) {
+            double w21 = n == 3 ? wa[2][j2] * wa[1][j1] : wa[1][j1];
+            const double *row = c0 + j2 * s2 + j1 * s1;
+            for (unsigned e = 0; e < n; e++) {
+                const double *r = row + e * np;
+                double acc = 0.0;
+                for (unsigned j0 = 0; j0 < q; j0++)
+                    acc += wa[0][j0] * r[j0];
+                sum[e] += w21 * acc;
+            }
+        }
+    for (unsigned e = 0; e < n; e++)
+        out[e] = in[e] + sum[e];
+    return true;
+}
+
 static void
 bspline_point(const pipit_transform_t *t, const double *in, double *out)
 {
     const bspline_t *b = (const bspline_t *)t;
+    if (t->dim == 2 || t->dim == 3) {
+        bool inside = t->dim == 2 ? point_nd(b, in, out, 2)
+                                  : point_nd(b, in, out, 3);
+        if (!inside)
+            for (unsigned e = 0; e < t->dim; e++)
+                out[e] = in[e];
+        return;
+    }
     size_t index[MAX_SUPPORT];
     double w[MAX_SUPPORT];
     size_t m = support(b, in, index, w, NULL);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bspline_fast.h"
 #include "error_impl.h"
 #include "optimizer_asgd_impl.h"
 
@@ -47,11 +48,16 @@ max_step(const asgd_t *o, const reg_level_t *L, double *out)
     return PIPIT_OK;
 }
 
+/* dense: room for the P x P matrix C (not for a B-spline, whose C is
+ * banded and kept by bspline_fast.c for the call's duration). */
 static pipit_status_t
-reserve(asgd_t *o, size_t n, size_t jsize, unsigned dim, size_t count)
+reserve(asgd_t *o, size_t n, bool dense, size_t jsize, unsigned dim,
+        size_t count)
 {
     pipit_status_t s;
     size_t nn, dj;
+    if (!dense)
+        n = 1;
     if (pipit__mul_overflows(n, n, &nn) ||
         pipit__mul_overflows(dim, jsize, &dj))
         return pipit__error(PIPIT_ERANGE, "ASGD: %zu parameters", n);
@@ -262,11 +268,25 @@ pipit__asgd_estimate(asgd_t *o, reg_problem_t *pb, const double *mu)
         return pipit__error(PIPIT_EINVAL,
                             "ASGD: no fixed point to measure the transform's "
                             "Jacobian at (empty mask?)");
-    if ((s = reserve(o, pb->n, pipit_transform_jacobian_size(L->transform),
-                     L->dim, count)) != PIPIT_OK)
+    /* A B-spline's C is banded: never the dense P x P (a 3-D grid of
+     * 20000 parameters would ask for 3.2 GB). */
+    reg_bspline_fast_t bf;
+    bool banded = pipit__reg_bspline_fast_init(&bf, L->transform) &&
+                  bf.dim == L->dim && bf.n_points * bf.dim == pb->n;
+    if ((s = reserve(o, pb->n, !banded,
+                     pipit_transform_jacobian_size(L->transform), L->dim,
+                     count)) != PIPIT_OK)
         return s;
     jac_terms_t jt;
-    jacobian_terms(o, pb, pts, count, &jt);
+    if (banded) {
+        reg_bspline_jac_terms_t bt;
+        if ((s = pipit__reg_bspline_jacobian_terms(&bf, pb->scales, pts,
+                                                   count, &bt)) != PIPIT_OK)
+            return s;
+        jt = (jac_terms_t){ bt.trc, bt.trcc, bt.max_jj, bt.max_jcj, count };
+    } else {
+        jacobian_terms(o, pb, pts, count, &jt);
+    }
 
     size_t nm = (size_t)o->n_gradient;
     if (nm == 0) {

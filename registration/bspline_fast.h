@@ -33,6 +33,7 @@ typedef struct reg_bspline_fast {
     double origin[PIPIT_MAX_DIM];
     double to_grid[PIPIT_MAX_DIM * PIPIT_MAX_DIM]; /* diag(1/h) Dir⁻¹ */
     double lo[PIPIT_MAX_DIM], hi[PIPIT_MAX_DIM];   /* valid grid index */
+    double gindex[PIPIT_MAX_DIM];                  /* the grid's index */
     size_t stride[PIPIT_MAX_DIM];
     const double *params; /* the B-spline's, refreshed by _refresh */
 } reg_bspline_fast_t;
@@ -55,6 +56,11 @@ void pipit__reg_bspline_fast_refresh(reg_bspline_fast_t *f);
 size_t pipit__reg_bspline_fast_map(const reg_bspline_fast_t *f,
                                    const double *x, double *y, size_t *index,
                                    double *w);
+
+/** The support alone (as _map, without T(x)). */
+size_t pipit__reg_bspline_fast_support(const reg_bspline_fast_t *f,
+                                       const double *x, size_t *index,
+                                       double *w);
 
 /**
  * dM/dmu of one sample from its support (m = the map's return) and the
@@ -88,5 +94,234 @@ typedef struct reg_bspline_jac_terms {
 pipit_status_t pipit__reg_bspline_jacobian_terms(
     const reg_bspline_fast_t *f, const double *scales, const double *pts,
     size_t count, reg_bspline_jac_terms_t *out);
+
+/* ---- The compact support, for the metrics' hot loops ------------------
+ * A sample's support kept as its corner control point and the (p+1)
+ * weights of each axis (the products are formed where used): 1 + 4·D
+ * numbers instead of 2·(p+1)^D, and the loops over it run along rows of
+ * p+1 consecutive control points (vectorisable). */
+typedef struct reg_bspline_support {
+    size_t first;                   /* corner control point */
+    double w[PIPIT_MAX_DIM][4];     /* per axis, p + 1 used */
+} reg_bspline_support_t;
+
+#include "bspline_impl.h"
+
+/* The point the B-spline sees (x, or T_init(x) when composed) and the
+ * base its displacement is added to. */
+static inline const double *
+pipit__reg_bspline_seen(const reg_bspline_fast_t *f, const double *x,
+                        double *xi, double *base)
+{
+    if (f->initial == NULL) {
+        for (unsigned d = 0; d < f->dim; d++)
+            base[d] = x[d];
+        return x;
+    }
+    pipit_transform_point(f->initial, x, xi);
+    for (unsigned d = 0; d < f->dim; d++)
+        base[d] = xi[d];
+    return f->add ? x : xi;
+}
+
+/** The support of the B-spline at its own input point u; false outside
+ * the grid's valid region. D a constant where the caller knows it. */
+static inline __attribute__((always_inline)) bool
+pipit__reg_bspline_locate_dim(const reg_bspline_fast_t *f, const double *x,
+                              reg_bspline_support_t *s, const unsigned D)
+{
+    const unsigned p = f->order;
+    double v[PIPIT_MAX_DIM];
+    size_t first = 0;
+    for (unsigned d = 0; d < D; d++)
+        v[d] = x[d] - f->origin[d];
+    for (unsigned r = 0; r < D; r++) {
+        double u = 0.0;
+        for (unsigned c = 0; c < D; c++)
+            u += f->to_grid[r * D + c] * v[c];
+        /* Written so that NaN is outside. */
+        if (!(u >= f->lo[r] && u < f->hi[r]))
+            return false;
+        double t;
+        ptrdiff_t st;
+        if (p == 3) {
+            st = pipit__bspline_start(3, u - f->gindex[r], &t);
+            pipit__bspline_weights(3, t, s->w[r], NULL);
+        } else {
+            st = pipit__bspline_start(p, u - f->gindex[r], &t);
+            pipit__bspline_weights(p, t, s->w[r], NULL);
+        }
+        first += (size_t)st * f->stride[r];
+    }
+    s->first = first;
+    return true;
+}
+
+/* Σ_k w_k c[index_k] over a support, q = p + 1 (a constant: 4). */
+static inline __attribute__((always_inline)) double
+pipit__reg_bspline_sum_q(const reg_bspline_fast_t *f,
+                         const reg_bspline_support_t *s, const double *c,
+                         const unsigned D, const unsigned q)
+{
+    c += s->first;
+    if (D == 2) {
+        const size_t s1 = f->stride[1];
+        double t = 0.0;
+        for (unsigned j1 = 0; j1 < q; j1++) {
+            const double *row = c + j1 * s1;
+            double r = 0.0;
+            for (unsigned j0 = 0; j0 < q; j0++)
+                r += s->w[0][j0] * row[j0];
+            t += s->w[1][j1] * r;
+        }
+        return t;
+    }
+    if (D == 3) {
+        const size_t s1 = f->stride[1], s2 = f->stride[2];
+        double t = 0.0;
+        for (unsigned j2 = 0; j2 < q; j2++) {
+            double t2 = 0.0;
+            for (unsigned j1 = 0; j1 < q; j1++) {
+                const double *row = c + j2 * s2 + j1 * s1;
+                double r = 0.0;
+                for (unsigned j0 = 0; j0 < q; j0++)
+                    r += s->w[0][j0] * row[j0];
+                t2 += s->w[1][j1] * r;
+            }
+            t += s->w[2][j2] * t2;
+        }
+        return t;
+    }
+    unsigned j[PIPIT_MAX_DIM] = { 0 };
+    double t = 0.0;
+    for (size_t k = 0; k < f->count; k++) {
+        size_t idx = 0;
+        double wk = 1.0;
+        for (unsigned d = 0; d < D; d++) {
+            idx += j[d] * f->stride[d];
+            wk *= s->w[d][j[d]];
+        }
+        t += wk * c[idx];
+        for (unsigned d = 0; d < D && ++j[d] == q; d++)
+            j[d] = 0;
+    }
+    return t;
+}
+
+/* acc[e·n_points + index_k] += cg[e] · w_k over a support. */
+static inline __attribute__((always_inline)) void
+pipit__reg_bspline_add_q(const reg_bspline_fast_t *f,
+                         const reg_bspline_support_t *s, const double *cg,
+                         double *acc, const unsigned D, const unsigned q)
+{
+    for (unsigned e = 0; e < D; e++) {
+        double *a = acc + e * f->n_points + s->first;
+        const double g = cg[e];
+        if (D == 2) {
+            const size_t s1 = f->stride[1];
+            for (unsigned j1 = 0; j1 < q; j1++) {
+                double *row = a + j1 * s1;
+                const double cw = g * s->w[1][j1];
+                for (unsigned j0 = 0; j0 < q; j0++)
+                    row[j0] += cw * s->w[0][j0];
+            }
+        } else if (D == 3) {
+            const size_t s1 = f->stride[1], s2 = f->stride[2];
+            for (unsigned j2 = 0; j2 < q; j2++) {
+                const double c2 = g * s->w[2][j2];
+                for (unsigned j1 = 0; j1 < q; j1++) {
+                    double *row = a + j2 * s2 + j1 * s1;
+                    const double cw = c2 * s->w[1][j1];
+                    for (unsigned j0 = 0; j0 < q; j0++)
+                        row[j0] += cw * s->w[0][j0];
+                }
+            }
+        } else {
+            unsigned j[PIPIT_MAX_DIM] = { 0 };
+            for (size_t k = 0; k < f->count; k++) {
+                size_t idx = 0;
+                double wk = g;
+                for (unsigned d = 0; d < D; d++) {
+                    idx += j[d] * f->stride[d];
+                    wk *= s->w[d][j[d]];
+                }
+                a[idx] += wk;
+                for (unsigned d = 0; d < D && ++j[d] == q; d++)
+                    j[d] = 0;
+            }
+        }
+    }
+}
+
+/** y = T(x) and the support (s->first = SIZE_MAX outside the grid, where
+ * the displacement and its derivative are zero). */
+static inline __attribute__((always_inline)) void
+pipit__reg_bspline_map_dim(const reg_bspline_fast_t *f, const double *x,
+                           double *y, reg_bspline_support_t *s,
+                           const unsigned D)
+{
+    double xi[PIPIT_MAX_DIM], base[PIPIT_MAX_DIM];
+    const double *at = pipit__reg_bspline_seen(f, x, xi, base);
+    if (!pipit__reg_bspline_locate_dim(f, at, s, D)) {
+        s->first = (size_t)-1;
+        for (unsigned e = 0; e < D; e++)
+            y[e] = base[e];
+        return;
+    }
+    if (f->order == 3 && (D == 2 || D == 3)) {
+        /* The components side by side: independent sums (the loop is
+         * latency-bound otherwise) sharing the weight products. */
+        const double *w0 = s->w[0];
+        const size_t np = f->n_points, s1 = f->stride[1];
+        const size_t s2 = D == 3 ? f->stride[2] : 0;
+        const unsigned n2 = D == 3 ? 4 : 1;
+        double t[PIPIT_MAX_DIM] = { 0 };
+        for (unsigned j2 = 0; j2 < n2; j2++)
+            for (unsigned j1 = 0; j1 < 4; j1++) {
+                const double w21 =
+                    D == 3 ? s->w[2][j2] * s->w[1][j1] : s->w[1][j1];
+                const double *row =
+                    f->params + s->first + j2 * s2 + j1 * s1;
+                for (unsigned e = 0; e < D; e++) {
+                    const double *r = row + e * np;
+                    double v = (w0[0] * r[0] + w0[1] * r[1]) +
+                               (w0[2] * r[2] + w0[3] * r[3]);
+                    t[e] += w21 * v;
+                }
+            }
+        for (unsigned e = 0; e < D; e++)
+            y[e] = base[e] + t[e];
+        return;
+    }
+    for (unsigned e = 0; e < D; e++) {
+        const double *c = f->params + e * f->n_points;
+        y[e] = base[e] + pipit__reg_bspline_sum_q(f, s, c, D, f->order + 1);
+    }
+}
+
+/** The support alone, as map_dim's. */
+static inline __attribute__((always_inline)) void
+pipit__reg_bspline_support_dim(const reg_bspline_fast_t *f, const double *x,
+                               reg_bspline_support_t *s, const unsigned D)
+{
+    double xi[PIPIT_MAX_DIM], base[PIPIT_MAX_DIM];
+    const double *at = pipit__reg_bspline_seen(f, x, xi, base);
+    if (!pipit__reg_bspline_locate_dim(f, at, s, D))
+        s->first = (size_t)-1;
+}
+
+/** acc[e·n_points + k] += cg[e] · ∂T_e/∂μ_k over the support s. */
+static inline __attribute__((always_inline)) void
+pipit__reg_bspline_add_dim(const reg_bspline_fast_t *f,
+                           const reg_bspline_support_t *s, const double *cg,
+                           double *acc, const unsigned D)
+{
+    if (s->first == (size_t)-1)
+        return;
+    if (f->order == 3)
+        pipit__reg_bspline_add_q(f, s, cg, acc, D, 4);
+    else
+        pipit__reg_bspline_add_q(f, s, cg, acc, D, f->order + 1);
+}
 
 #endif

@@ -336,7 +336,8 @@ deriv_samples(const hist_run_t *r, reg_moving_batch_t *b, size_t lo,
             c += dm[u] * sum;
         }
         if (c != 0.0)
-            pipit__reg_dmu_add_dim(b, r->L, s->points + i * dim,
+            pipit__reg_dmu_add_dim(b, r->L, REG_NO_ENTRY,
+                                   s->points + i * dim,
                                    h->grad + i * dim, c, acc, dim);
     }
 }

@@ -8,7 +8,11 @@
 #ifndef PIPIT_REG_METRIC_IMPL_H
 #define PIPIT_REG_METRIC_IMPL_H
 
+#include "bspline_fast.h"
 #include "reg_impl.h"
+
+/* "No stored entry": dmu recomputes the B-spline support from x. */
+#define REG_NO_ENTRY ((size_t)-1)
 
 /* Samples per batch, which is also the grain of the pool loops: fixed,
  * so the pieces (and the sums) never depend on the thread count, and
@@ -37,6 +41,12 @@ typedef struct reg_moving_map {
     double *j0; /* dim * n_params: J(xref), row-major */
     double *dj; /* dim (c) * dim (d) * n_params */
     size_t acc_len; /* doubles of one derivative accumulator */
+    /* A B-spline (or a chain whose current part is one): the batch keeps
+     * each valid entry's support (control points and weights, computed
+     * once in the mapping) for the derivative, which is then D·(p+1)^D
+     * products g_e·w_k added straight into the accumulator. */
+    bool bspline;
+    reg_bspline_fast_t bs;
 } reg_moving_map_t;
 
 typedef struct reg_metric_common {
@@ -71,11 +81,39 @@ pipit_status_t pipit__reg_metric_hold(reg_metric_common_t *c,
                                       const reg_level_t *L,
                                       const reg_samples_t *s);
 
-/** Adds w · ∂M/∂μ of a sample (fixed point x, index-space gradient g)
- * into a derivative accumulator of map->acc_len doubles; D is the
- * dimension (a constant where the caller knows it: the loops unroll). */
+/* The support of valid entry j of b (stored by the mapping), or, for
+ * REG_NO_ENTRY, of fixed point x recomputed into the batch's scratch
+ * entry (at capacity). */
+static inline __attribute__((always_inline)) const reg_bspline_support_t *
+pipit__reg_bspline_entry(reg_moving_batch_t *b, size_t j, const double *x,
+                         const unsigned D)
+{
+    if (j != REG_NO_ENTRY)
+        return &b->bs[j];
+    reg_bspline_support_t *s = &b->bs[b->capacity];
+    pipit__reg_bspline_support_dim(&b->map->bs, x, s, D);
+    return s;
+}
+
+/* The index-space gradient g as a physical one: to_indexᵀ g. */
 static inline __attribute__((always_inline)) void
-pipit__reg_dmu_add_dim(reg_moving_batch_t *b, const reg_level_t *L,
+pipit__reg_gradient_physical(const reg_moving_map_t *mp, const double *g,
+                             double *gp, const unsigned D)
+{
+    for (unsigned d = 0; d < D; d++) {
+        double v = 0.0;
+        for (unsigned e = 0; e < D; e++)
+            v += mp->to_index[e * D + d] * g[e];
+        gp[d] = v;
+    }
+}
+
+/** Adds w · ∂M/∂μ of a sample (valid entry j of the batch, or
+ * REG_NO_ENTRY; fixed point x, index-space gradient g) into a derivative
+ * accumulator of map->acc_len doubles; D is the dimension (a constant
+ * where the caller knows it: the loops unroll). */
+static inline __attribute__((always_inline)) void
+pipit__reg_dmu_add_dim(reg_moving_batch_t *b, const reg_level_t *L, size_t j,
                        const double *x, const double *g, double w,
                        double *acc, const unsigned D)
 {
@@ -93,18 +131,27 @@ pipit__reg_dmu_add_dim(reg_moving_batch_t *b, const reg_level_t *L,
         }
         return;
     }
+    if (mp->bspline) {
+        const reg_bspline_support_t *sp = pipit__reg_bspline_entry(b, j, x, D);
+        double gp[PIPIT_MAX_DIM];
+        pipit__reg_gradient_physical(mp, g, gp, D);
+        for (unsigned e = 0; e < D; e++)
+            gp[e] *= w;
+        pipit__reg_bspline_add_dim(&mp->bs, sp, gp, acc, D);
+        return;
+    }
     size_t *idx;
     double *val;
-    size_t nz = pipit__reg_moving_dmu(b, L, x, g, &idx, &val);
+    size_t nz = pipit__reg_moving_dmu(b, L, j, x, g, &idx, &val);
     for (size_t k = 0; k < nz; k++)
         acc[idx[k]] += w * val[k];
 }
 
 static inline void
-pipit__reg_dmu_add(reg_moving_batch_t *b, const reg_level_t *L,
+pipit__reg_dmu_add(reg_moving_batch_t *b, const reg_level_t *L, size_t j,
                    const double *x, const double *g, double w, double *acc)
 {
-    pipit__reg_dmu_add_dim(b, L, x, g, w, acc, b->map->dim);
+    pipit__reg_dmu_add_dim(b, L, j, x, g, w, acc, b->map->dim);
 }
 
 /** out[k] = scale · (the accumulated Σ w ∂M/∂μ_k), k < n_params. */

@@ -89,7 +89,7 @@ msd_sums(const msd_run_t *r, reg_moving_batch_t *b, size_t nv, double *a,
         double diff = b->value[j] - s->values[i];
         sum += diff * diff;
         if (r->deriv)
-            pipit__reg_dmu_add_dim(b, r->L, s->points + i * dim,
+            pipit__reg_dmu_add_dim(b, r->L, j, s->points + i * dim,
                                    b->gradient + j * dim, diff, a + ACC_D,
                                    dim);
     }

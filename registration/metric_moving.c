@@ -31,9 +31,10 @@ pipit__reg_moving_batch_init(reg_moving_batch_t *b, const reg_level_t *L,
     b->value = pipit__malloc(capacity * sizeof(double));
     b->gradient = pipit__malloc(capacity * dim * sizeof(double));
     b->sample = pipit__malloc(capacity * sizeof(size_t));
-    b->jac_index = pipit__malloc((js > 0 ? js : 1) * sizeof(size_t));
+    /* dim·js: room for the B-spline path's dim·(p+1)^D as well. */
+    b->jac_index = pipit__malloc((js > 0 ? js : 1) * dim * sizeof(size_t));
     b->jac_value = pipit__malloc((js > 0 ? js : 1) * dim * sizeof(double));
-    b->dmu = pipit__malloc((js > 0 ? js : 1) * sizeof(double));
+    b->dmu = pipit__malloc((js > 0 ? js : 1) * dim * sizeof(double));
     if (b->mapped == NULL || b->index == NULL || b->value == NULL ||
         b->gradient == NULL || b->sample == NULL || b->jac_index == NULL ||
         b->jac_value == NULL || b->dmu == NULL) {
@@ -54,6 +55,7 @@ pipit__reg_moving_batch_free(reg_moving_batch_t *b)
     pipit__free(b->jac_index);
     pipit__free(b->jac_value);
     pipit__free(b->dmu);
+    pipit__free(b->bs);
     *b = (reg_moving_batch_t){ 0 };
 }
 
@@ -80,7 +82,11 @@ map_samples(reg_moving_batch_t *b, const reg_level_t *L,
             }
         } else {
             double u[PIPIT_MAX_DIM];
-            pipit_transform_point(L->transform, x, y);
+            if (mp->bspline) {
+                pipit__reg_bspline_map_dim(&mp->bs, x, y, &b->bs[nv], dim);
+            } else {
+                pipit_transform_point(L->transform, x, y);
+            }
             for (unsigned k = 0; k < dim; k++)
                 u[k] = y[k] - mp->origin[k];
             for (unsigned r = 0; r < dim; r++) {
@@ -128,21 +134,28 @@ pipit__reg_moving_evaluate(reg_moving_batch_t *b, const reg_level_t *L,
 }
 
 size_t
-pipit__reg_moving_dmu(reg_moving_batch_t *b, const reg_level_t *L,
+pipit__reg_moving_dmu(reg_moving_batch_t *b, const reg_level_t *L, size_t j,
                       const double *x, const double *g, size_t **indices,
                       double **values)
 {
     const reg_moving_map_t *mp = b->map;
     const unsigned dim = b->dim;
+    double gp[PIPIT_MAX_DIM];
+    pipit__reg_gradient_physical(mp, g, gp, dim);
+    if (mp->bspline) {
+        /* The list form (NCC's three sums use dmu_add instead). */
+        (void)j;
+        size_t ix[REG_BSPLINE_MAX_SUPPORT];
+        double w[REG_BSPLINE_MAX_SUPPORT];
+        size_t m = pipit__reg_bspline_fast_support(&mp->bs, x, ix, w);
+        size_t nz = pipit__reg_bspline_fast_dmu(&mp->bs, m, ix, w, gp,
+                                                b->jac_index, b->dmu);
+        *indices = b->jac_index;
+        *values = b->dmu;
+        return nz;
+    }
     const size_t nz = pipit_transform_jacobian(L->transform, x, b->jac_index,
                                                b->jac_value);
-    double gp[PIPIT_MAX_DIM];
-    for (unsigned d = 0; d < dim; d++) {
-        double v = 0.0;
-        for (unsigned e = 0; e < dim; e++)
-            v += mp->to_index[e * dim + d] * g[e];
-        gp[d] = v;
-    }
     const double *jv = b->jac_value;
     for (size_t k = 0; k < nz; k++) {
         double v = 0.0;
@@ -192,6 +205,8 @@ map_prepare(reg_moving_map_t *mp, reg_moving_batch_t *b, const reg_level_t *L,
             const reg_samples_t *s)
 {
     const unsigned D = mp->dim;
+    if (mp->bspline)
+        pipit__reg_bspline_fast_refresh(&mp->bs);
     if (!mp->linear)
         return;
     (void)pipit_transform_get_matrix(L->transform, mp->m, mp->off);
@@ -276,6 +291,12 @@ make_batches(reg_metric_common_t *c, const reg_level_t *L, unsigned n)
         pipit_status_t st = pipit__reg_moving_batch_init(
             &c->batches[t], L, REG_METRIC_BATCH);
         c->batches[t].map = &c->map;
+        if (st == PIPIT_OK && c->map.bspline) {
+            reg_moving_batch_t *b = &c->batches[t];
+            b->bs = pipit__malloc((REG_METRIC_BATCH + 1) * sizeof *b->bs);
+            if (b->bs == NULL)
+                st = PIPIT_ENOMEM;
+        }
         if (st != PIPIT_OK) {
             c->n_batches = t;
             free_batches(c);
@@ -303,6 +324,12 @@ pipit__reg_metric_common_begin(reg_metric_common_t *c, const reg_level_t *L,
     mp->mask = L->moving_mask;
     mp->linear = pipit_transform_get_matrix(L->transform, NULL, NULL);
     mp->acc_len = mp->linear ? (size_t)D * (D + 1) : L->n_params;
+    /* The fast path only where its parameter layout is the level's. */
+    mp->bspline = !mp->linear &&
+                  pipit__reg_bspline_fast_init(&mp->bs, L->transform) &&
+                  mp->bs.dim == D &&
+                  mp->bs.n_points * D == L->n_params &&
+                  mp->bs.count <= REG_BSPLINE_MAX_SUPPORT;
     /* The moving grid through the interpolator's own snapshot: the index
      * of origin + e_k is column k of to_index. */
     const double *o = pipit_image_origin(L->moving);

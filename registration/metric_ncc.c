@@ -87,15 +87,16 @@ ncc_piece(void *ctx, size_t lo, size_t hi, unsigned worker, void *acc)
             const double *x = s->points + i * dim;
             const double *g = b->gradient + j * dim;
             double *ad = a + ACC_D;
-            if (b->map->linear) {
-                /* One pass over the dim x (dim+1) block for all three. */
-                pipit__reg_dmu_add(b, r->L, x, g, 1.0, ad);
-                pipit__reg_dmu_add(b, r->L, x, g, f, ad + len);
-                pipit__reg_dmu_add(b, r->L, x, g, m, ad + 2 * len);
+            if (b->map->linear || b->map->bspline) {
+                /* One pass over the dim x (dim+1) block for all three
+                 * (a B-spline: three over the stored support). */
+                pipit__reg_dmu_add(b, r->L, j, x, g, 1.0, ad);
+                pipit__reg_dmu_add(b, r->L, j, x, g, f, ad + len);
+                pipit__reg_dmu_add(b, r->L, j, x, g, m, ad + 2 * len);
             } else {
                 size_t *idx;
                 double *val;
-                size_t nz = pipit__reg_moving_dmu(b, r->L, x, g, &idx, &val);
+                size_t nz = pipit__reg_moving_dmu(b, r->L, j, x, g, &idx, &val);
                 for (size_t k = 0; k < nz; k++) {
                     ad[idx[k]] += val[k];
                     ad[len + idx[k]] += f * val[k];

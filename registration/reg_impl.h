@@ -425,6 +425,9 @@ typedef struct reg_moving_batch {
     size_t *jac_index;      /* jac_size */
     double *jac_value;      /* jac_size * dim */
     double *dmu;            /* jac_size: dM/dmu of the last dmu call */
+    /* B-spline fast path (metric_impl.h), else NULL: per valid entry,
+     * plus one scratch entry at capacity, its support. */
+    struct reg_bspline_support *bs;
 } reg_moving_batch_t;
 
 pipit_status_t pipit__reg_moving_batch_init(reg_moving_batch_t *b,
@@ -438,12 +441,12 @@ void pipit__reg_moving_batch_free(reg_moving_batch_t *b);
 size_t pipit__reg_moving_evaluate(reg_moving_batch_t *b, const reg_level_t *L,
                                   const reg_samples_t *s, size_t lo,
                                   size_t hi, bool with_gradient);
-/** dM/dmu of valid entry j (fixed point x, its gradient asked for) for
- * gradient g (index space, dim values): nz indices into the parameters
- * and their values (the batch's arrays, valid until the next call);
- * returns nz. */
+/** dM/dmu of valid entry j (or (size_t)-1: not from this batch's last
+ * evaluate; fixed point x, its gradient asked for) for gradient g (index
+ * space, dim values): nz indices into the parameters and their values
+ * (the batch's arrays, valid until the next call); returns nz. */
 size_t pipit__reg_moving_dmu(reg_moving_batch_t *b, const reg_level_t *L,
-                             const double *x, const double *g,
+                             size_t j, const double *x, const double *g,
                              size_t **indices, double **values);
 
 #endif

@@ -196,5 +196,20 @@ if [ -x "$FAKE" ]; then
     fi
 fi
 
+# RecursiveBSplineTransform: the TransformParameters file says so (elastix
+# writes the name it was given; lib has one implementation for both)
+cat >"$TMP/rbs.txt" <<'PAR'
+(Transform "RecursiveBSplineTransform")
+(FinalGridSpacingInVoxels 8)
+(Metric "AdvancedMeanSquares")
+(Optimizer "RegularStepGradientDescent")
+(ImageSampler "Full")
+(NumberOfResolutions 1)
+(MaximumNumberOfIterations 1)
+PAR
+mkdir "$TMP/rbs"
+expect 0 "" -- $PIPIT register -f "$F" -m "$M" -p "$TMP/rbs.txt" -out "$TMP/rbs"
+grep -q '(Transform "RecursiveBSplineTransform")' "$TMP/rbs/TransformParameters.0.txt" || { echo "FAIL: TP file of a RecursiveBSplineTransform: $(grep '(Transform ' "$TMP/rbs/TransformParameters.0.txt")"; fails=$((fails + 1)); }
+
 [ "$fails" = 0 ] && echo "tests/test_register_cli.sh: all passed"
 exit $((fails > 0))

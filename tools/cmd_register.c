@@ -542,7 +542,15 @@ write_tp_to(run_t *r, size_t i, const pipit_transform_t *t,
     int rc = tp_settings(r, i, fixed, &s);
     if (rc != TOOL_OK)
         return rc;
+    /* lib names both kinds BSplineTransform (one implementation); the
+     * file says what the parameter file asked for, as elastix does. */
+    const char *asked = NULL;
     if (pipit_tp_to_params(t, initial_path, how, &s, &tp) != PIPIT_OK ||
+        pipit_params_get_string(r->maps[i], "Transform", 0, "",
+                                &asked) != PIPIT_OK ||
+        (strcmp(asked, "RecursiveBSplineTransform") == 0 &&
+         strcmp(pipit_transform_name(t), "BSplineTransform") == 0 &&
+         pipit_params_set_string(tp, "Transform", asked) != PIPIT_OK) ||
         pipit_tp_write_params(tp, path) != PIPIT_OK)
         rc = fail_status(r, path);
     pipit_params_unref(tp);
