@@ -244,70 +244,19 @@ nearest(const pipit_interpolator_t *ip, const double *c, double *value,
 
 /* ---- Linear ------------------------------------------------------- */
 
-/*
- * Along one axis: the byte offset of the lower neighbour of x (relative
- * to the region start), the step to the upper one, both clamped to the
- * region as ITK does (the step is 0 in the outer half pixel), and the
- * weight of the upper one.
- */
-static inline double
-linear_axis(const pipit_interpolator_t *ip, unsigned d, double x,
-            ptrdiff_t *base, ptrdiff_t *step)
-{
-    ptrdiff_t i = pipit__floor_index(x), last = (ptrdiff_t)ip->size[d] - 1;
-    ptrdiff_t lo = i < 0 ? 0 : i, hi = i + 1 > last ? last : i + 1;
-    *base = lo * ip->stride[d];
-    *step = (hi - lo) * ip->stride[d];
-    return x - (double)i;
-}
-
+/* 2-D and 3-D: the lerps of interpolator_impl.h, neighbours clamped. */
 static PIPIT__ALWAYS_INLINE void
 linear2(const pipit_interpolator_t *ip, const double *c, double *value,
         double *g, pipit_pixel_type_t t)
 {
-    ptrdiff_t bx, by, sx, sy;
-    double tx = linear_axis(ip, 0, c[0] - ip->start[0], &bx, &sx);
-    double ty = linear_axis(ip, 1, c[1] - ip->start[1], &by, &sy);
-    const char *p = ip->data + bx + by;
-    double v00 = pipit__load(p, t), v10 = pipit__load(p + sx, t);
-    double v01 = pipit__load(p + sy, t), v11 = pipit__load(p + sx + sy, t);
-    double r0 = v00 + tx * (v10 - v00), r1 = v01 + tx * (v11 - v01);
-    *value = r0 + ty * (r1 - r0);
-    if (g != NULL) {
-        g[0] = (v10 - v00) + ty * ((v11 - v01) - (v10 - v00));
-        g[1] = r1 - r0;
-    }
+    pipit__lerp2(ip, c, value, g, t, false);
 }
 
 static PIPIT__ALWAYS_INLINE void
 linear3(const pipit_interpolator_t *ip, const double *c, double *value,
         double *g, pipit_pixel_type_t t)
 {
-    ptrdiff_t bx, by, bz, sx, sy, sz;
-    double tx = linear_axis(ip, 0, c[0] - ip->start[0], &bx, &sx);
-    double ty = linear_axis(ip, 1, c[1] - ip->start[1], &by, &sy);
-    double tz = linear_axis(ip, 2, c[2] - ip->start[2], &bz, &sz);
-    const char *p0 = ip->data + bx + by + bz, *p1 = p0 + sz;
-    double v000 = pipit__load(p0, t), v100 = pipit__load(p0 + sx, t);
-    double v010 = pipit__load(p0 + sy, t);
-    double v110 = pipit__load(p0 + sx + sy, t);
-    double v001 = pipit__load(p1, t), v101 = pipit__load(p1 + sx, t);
-    double v011 = pipit__load(p1 + sy, t);
-    double v111 = pipit__load(p1 + sx + sy, t);
-    /* Along x, then y, then z. */
-    double a00 = v000 + tx * (v100 - v000), a10 = v010 + tx * (v110 - v010);
-    double a01 = v001 + tx * (v101 - v001), a11 = v011 + tx * (v111 - v011);
-    double b0 = a00 + ty * (a10 - a00), b1 = a01 + ty * (a11 - a01);
-    *value = b0 + tz * (b1 - b0);
-    if (g != NULL) {
-        double dx00 = v100 - v000, dx10 = v110 - v010;
-        double dx01 = v101 - v001, dx11 = v111 - v011;
-        double dx0 = dx00 + ty * (dx10 - dx00), dx1 = dx01 + ty * (dx11 - dx01);
-        g[0] = dx0 + tz * (dx1 - dx0);
-        double dy0 = a10 - a00, dy1 = a11 - a01;
-        g[1] = dy0 + tz * (dy1 - dy0);
-        g[2] = b1 - b0;
-    }
+    pipit__lerp3(ip, c, value, g, t, false);
 }
 
 /* Any dim: the 2^dim corners, weight ∏ (t or 1 - t). */
@@ -319,8 +268,8 @@ linear_n(const pipit_interpolator_t *ip, const double *c, double *value,
     ptrdiff_t o[PIPIT_MAX_DIM][2];
     double w[PIPIT_MAX_DIM];
     for (unsigned d = 0; d < n; d++) {
-        w[d] = linear_axis(ip, d, c[d] - ip->start[d], &o[d][0], &o[d][1]);
-        o[d][1] += o[d][0];
+        w[d] = pipit__lerp_axis(ip, d, c[d] - ip->start[d], false,
+                                &o[d][0], &o[d][1]);
     }
     double v = 0.0, gs[PIPIT_MAX_DIM] = { 0 };
     for (unsigned k = 0; k < (1u << n); k++) {
@@ -414,13 +363,13 @@ k_linear(const pipit_interpolator_t *ip, const double *c, double *v,
                                             size_t n, const double *c,     \
                                             double *v, double *g)          \
     {                                                                      \
-        PIPIT__BATCH_BODY(ip, n, c, v, g, 2u, k_linear, PIPIT_##T, 2u);    \
+        return pipit__lerp_batch(ip, n, c, v, g, 2u, PIPIT_##T, false);    \
     }                                                                      \
     ATTR static size_t linear3_batch_##T##V(const pipit_interpolator_t *ip, \
                                             size_t n, const double *c,     \
                                             double *v, double *g)          \
     {                                                                      \
-        PIPIT__BATCH_BODY(ip, n, c, v, g, 3u, k_linear, PIPIT_##T, 3u);    \
+        return pipit__lerp_batch(ip, n, c, v, g, 3u, PIPIT_##T, false);    \
     }                                                                      \
     ATTR static size_t linearn_batch_##T##V(const pipit_interpolator_t *ip, \
                                             size_t n, const double *c,     \

@@ -15,19 +15,6 @@
 #include "error_impl.h"
 #include "interpolator_impl.h"
 
-/*
- * The loops over one row's order + 1 samples must unroll completely for
- * the row accumulators to live in registers (GCC -O2 alone leaves them
- * in memory, a store-to-load chain per row).
- */
-#if defined(__GNUC__) && !defined(__clang__)
-#define PIPIT__UNROLL _Pragma("GCC unroll 6")
-#elif defined(__clang__)
-#define PIPIT__UNROLL _Pragma("unroll 6")
-#else
-#define PIPIT__UNROLL
-#endif
-
 
 /*
  * Weights, derivative weights (when dw) and byte offsets along axis d;
@@ -96,6 +83,10 @@ static PIPIT__ALWAYS_INLINE void
 bspline2(const pipit_interpolator_t *ip, const double *c, double *value,
          double *g, unsigned order, pipit_pixel_type_t ct, bool grad)
 {
+    if (order == 1) { /* the lerps, with the mirror boundary */
+        pipit__lerp2(ip, c, value, grad ? g : NULL, ct, true);
+        return;
+    }
     double w0[6], w1[6], d0[6], d1[6];
     ptrdiff_t o0[6], o1[6];
     ptrdiff_t x0 = axis_support(ip, 0, c[0], order, w0, grad ? d0 : NULL, o0);
@@ -120,6 +111,10 @@ static PIPIT__ALWAYS_INLINE void
 bspline3(const pipit_interpolator_t *ip, const double *c, double *value,
          double *g, unsigned order, pipit_pixel_type_t ct, bool grad)
 {
+    if (order == 1) { /* the lerps, with the mirror boundary */
+        pipit__lerp3(ip, c, value, grad ? g : NULL, ct, true);
+        return;
+    }
     double w0[6], w1[6], w2[6], d0[6], d1[6], d2[6];
     ptrdiff_t o0[6], o1[6], o2[6];
     ptrdiff_t x0 = axis_support(ip, 0, c[0], order, w0, grad ? d0 : NULL, o0);
@@ -277,6 +272,8 @@ k_bspline(const pipit_interpolator_t *ip, const double *c, double *v,
         double *v, double *g)                                              \
     {                                                                      \
         const unsigned dim = D != 0 ? D : ip->dim;                         \
+        if (N == 1 && D != 0) /* the lerps, with the mirror boundary */    \
+            return pipit__lerp_batch(ip, n, c, v, g, D, PIPIT_##C, true);  \
         PIPIT__BATCH_BODY(ip, n, c, v, g, dim, k_bspline, D, N, PIPIT_##C); \
     }
 #define BATCH2(D, C, N)                                                    \
@@ -412,7 +409,27 @@ pipit__bspline_interpolator_cached(const pipit_image_t *img, unsigned order,
     bool f32 = coef_type == PIPIT_F32;
     ip->name = f32 ? "BSplineInterpolatorFloat" : who;
     ip->order = order;
+    ip->kind = PIPIT__KIND_BSPLINE;
     unsigned n = ip->dim;
+    unsigned by_dim = n == 2 ? 0 : n == 3 ? 1 : 2;
+    pipit_pixel_type_t t = pipit_image_pixel_type(img);
+    if (order <= 1 && (t == coef_type || (t == PIPIT_F32 && !f32))) {
+        /*
+         * Orders 0 and 1 have no prefilter: the coefficients are the
+         * samples. When coef_type holds each sample exactly (an f32
+         * image with f64 coefficients, the registration's usual case),
+         * the kernels read the image itself, in its own layout: the
+         * same values to the bit, no copy to make, and half the bytes
+         * per evaluation for an f32 image, whose loads turn each sample
+         * into the double the copy would have held.
+         */
+        bool img_f32 = t == PIPIT_F32;
+        ip->eval = kernels[img_f32 ? 0 : 1][by_dim][order];
+        ip->line = line_kernels[img_f32 ? 0 : 1][by_dim][order];
+        memcpy(ip->batch, batches[img_f32 ? 0 : 1][by_dim][order],
+               sizeof ip->batch);
+        return ip;
+    }
     size_t elem = f32 ? sizeof(float) : sizeof(double), count = 1, bytes;
     for (unsigned d = 0; d < n; d++)
         count *= ip->size[d]; /* a buffered region's count cannot overflow */
@@ -455,13 +472,11 @@ pipit__bspline_interpolator_cached(const pipit_image_t *img, unsigned order,
     ip->buffer = NULL;
     ip->data = ip->coef;
     ip->type = coef_type;
-    ip->kind = PIPIT__KIND_BSPLINE;
     ptrdiff_t s = (ptrdiff_t)elem;
     for (unsigned d = 0; d < n; d++) {
         ip->stride[d] = s;
         s *= (ptrdiff_t)ip->size[d];
     }
-    unsigned by_dim = n == 2 ? 0 : n == 3 ? 1 : 2;
     ip->eval = kernels[f32 ? 0 : 1][by_dim][order];
     ip->line = line_kernels[f32 ? 0 : 1][by_dim][order];
     memcpy(ip->batch, batches[f32 ? 0 : 1][by_dim][order], sizeof ip->batch);

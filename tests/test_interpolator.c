@@ -721,6 +721,143 @@ test_batch_matches_single(void)
     pipit__cpu_force_portable(false);
 }
 
+/* Integers 0..99 from a hash of the index: exact in every pixel type. */
+static double
+small_ints(const double *x, void *user)
+{
+    unsigned s = *(const unsigned *)user;
+    for (unsigned d = 0; d < 3; d++)
+        s = (s ^ (unsigned)x[d]) * 2654435761u + 7u;
+    return (double)((s >> 7) % 100u);
+}
+
+/*
+ * B-spline order 1 and linear interpolation are one function: where
+ * both neighbours lie inside on every axis, each computes the same lerps
+ * on the same samples, so they agree bit for bit, whether the B-spline
+ * reads the image itself (f32 and f64 images) or a copy (u8, and f64
+ * with f32 coefficients: the same values), single points and batches
+ * (37 points: the batch loop's ring of 16 prepared points wraps) on both
+ * code paths. In the outer half pixel the B-spline mirrors (a_{-1} =
+ * a_1) where linear clamps: at x = -0.25 it is 0.25·a_1 + 0.75·a_0, its
+ * slope a_0 - a_1.
+ */
+static void
+test_order1_is_linear(void)
+{
+    static const size_t sizes[2][3] = { { 9, 7 }, { 7, 6, 5 } };
+    static const pipit_pixel_type_t types[] = { PIPIT_F32, PIPIT_U8,
+                                                PIPIT_F64 };
+    enum { N = 37, K = 4 };
+    for (int path = 0; path < 2; path++) {
+        pipit__cpu_force_portable(path == 0);
+        for (unsigned dim = 2; dim <= 3; dim++)
+            for (size_t ti = 0; ti < 3; ti++) {
+                unsigned seed = 11 * dim + (unsigned)ti, st = seed;
+                const size_t *size = sizes[dim - 2];
+                pipit_image_t *img = make_image(dim, size, types[ti],
+                                                small_ints, &seed);
+                pipit_interpolator_t *ips[K] = {
+                    pipit_linear_interpolator_new(img),
+                    pipit_bspline_interpolator_new(img, 1, PIPIT_F64),
+                    pipit_bspline_interpolator_new(img, 1, PIPIT_F32),
+                    pipit_interpolator_new_by_name(img, "BSplineInterpolator",
+                                                   1),
+                };
+                double c[N * 3], v[K][N], g[K][N * 3], sv[K][N], sg[K][N * 3];
+                for (size_t i = 0; i < N; i++)
+                    for (unsigned d = 0; d < dim; d++)
+                        c[i * dim + d] =
+                            uniform(&st) * (double)(size[d] - 1);
+                for (size_t k = 0; k < K; k++) {
+                    CU_ASSERT_PTR_NOT_NULL_FATAL(ips[k]);
+                    CU_ASSERT_EQUAL(pipit_interpolator_evaluate_batch(
+                                        ips[k], N, c, v[k], g[k]),
+                                    N);
+                    for (size_t i = 0; i < N; i++)
+                        CU_ASSERT_TRUE(pipit_interpolator_evaluate(
+                            ips[k], c + i * dim, &sv[k][i],
+                            sg[k] + i * dim));
+                }
+                for (size_t k = 1; k < K; k++) {
+                    CU_ASSERT_EQUAL(memcmp(v[k], v[0], sizeof v[0]), 0);
+                    CU_ASSERT_EQUAL(memcmp(g[k], g[0], N * dim * 8), 0);
+                    CU_ASSERT_EQUAL(memcmp(sv[k], sv[0], sizeof sv[0]), 0);
+                    CU_ASSERT_EQUAL(memcmp(sg[k], sg[0], N * dim * 8), 0);
+                }
+                /* The outer half pixel along x, on sample rows. */
+                size_t idx[3] = { 0, 2, 1 }, idx1[3] = { 1, 2, 1 };
+                double at[3] = { -0.25, 2, 1 }, a0, a1, w, wg[3];
+                a0 = pipit_image_get_value(img, idx, 0);
+                a1 = pipit_image_get_value(img, idx1, 0);
+                for (size_t k = 1; k < K; k++) {
+                    CU_ASSERT_TRUE(
+                        pipit_interpolator_evaluate(ips[k], at, &w, wg));
+                    CU_ASSERT_DOUBLE_EQUAL(w, 0.25 * a1 + 0.75 * a0, 1e-12);
+                    CU_ASSERT_DOUBLE_EQUAL(wg[0], a0 - a1, 1e-12);
+                    CU_ASSERT_TRUE(pipit_interpolator_evaluate_batch(
+                                       ips[k], 1, at, &w, wg) == 1);
+                    CU_ASSERT_DOUBLE_EQUAL(w, 0.25 * a1 + 0.75 * a0, 1e-12);
+                    CU_ASSERT_DOUBLE_EQUAL(wg[0], a0 - a1, 1e-12);
+                }
+                CU_ASSERT_TRUE(pipit_interpolator_evaluate(ips[0], at, &w,
+                                                           wg));
+                CU_ASSERT_DOUBLE_EQUAL(w, a0, 0);
+                CU_ASSERT_DOUBLE_EQUAL(wg[0], 0, 0);
+                for (size_t k = 0; k < K; k++)
+                    pipit_interpolator_unref(ips[k]);
+                pipit_image_unref(img);
+            }
+    }
+    pipit__cpu_force_portable(false);
+}
+
+/*
+ * A volume of more than 1 MiB, where the batch loops prefetch: batch
+ * against single points for the lerp kernels and the cubic B-spline,
+ * inside, at the border and outside. The prefetch is a hint: the values
+ * are those of the single-point kernel (bit for bit on the portable
+ * path, 1e-12 on the v3 one, which may fuse multiply-adds).
+ */
+static void
+test_batch_large_volume(void)
+{
+    const size_t size[3] = { 80, 64, 64 }; /* 1.25 MiB of f32 */
+    unsigned seed = 5;
+    pipit_image_t *img = make_image(3, size, PIPIT_F32, small_ints, &seed);
+    enum { CAP = 600 };
+    static double c[CAP * 3], v[CAP], g[CAP * 3];
+    size_t n = edge_points(3, size, 3, c, CAP);
+    static const struct {
+        const char *name;
+        unsigned order;
+    } ks[] = { { "linear", 1 }, { "bspline", 1 }, { "bspline", 3 } };
+    for (int path = 0; path < 2; path++) {
+        pipit__cpu_force_portable(path == 0);
+        const double tol = path == 0 || !pipit__cpu_v3() ? 0.0 : 1e-12;
+        for (size_t k = 0; k < 3; k++) {
+            pipit_interpolator_t *ip =
+                pipit_interpolator_new_by_name(img, ks[k].name, ks[k].order);
+            CU_ASSERT_PTR_NOT_NULL_FATAL(ip);
+            size_t inside = pipit_interpolator_evaluate_batch(ip, n, c, v, g);
+            size_t in1 = 0, bad = 0;
+            for (size_t i = 0; i < n; i++) {
+                double sv, sg[3];
+                in1 += pipit_interpolator_evaluate(ip, c + i * 3, &sv, sg);
+                bad += !close_to(sv, v[i], tol);
+                for (unsigned d = 0; d < 3; d++)
+                    bad += !close_to(sg[d], g[i * 3 + d], tol * 10);
+            }
+            CU_ASSERT_EQUAL(bad, 0);
+            CU_ASSERT_EQUAL(inside, in1);
+            CU_ASSERT(inside < n);
+            pipit_interpolator_unref(ip);
+        }
+    }
+    pipit__cpu_force_portable(false);
+    pipit_image_unref(img);
+}
+
 /*
  * Batch gradients against central differences of batch values, h =
  * 1e-6, at points whose fraction along each axis stays 0.1 from the
@@ -944,6 +1081,8 @@ test_scratch_lazy(void)
 const test_case_t test_interpolator_cases[] = {
     { "nearest_linear_ramp", test_nearest_linear_ramp },
     { "linear_border_clamp", test_linear_border_clamp },
+    { "order1_is_linear", test_order1_is_linear },
+    { "batch_large_volume", test_batch_large_volume },
     { "bspline_polynomial", test_bspline_polynomial },
     { "bspline_integer_indices", test_bspline_integer_indices },
     { "gradients", test_gradients },
