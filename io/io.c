@@ -129,6 +129,16 @@ pipit_image_write_with(const pipit_image_t *img, const char *path,
         w->compress = opt->compress;
         if (opt->level != 0)
             w->level = opt->level;
+        if (opt->palette != NULL) {
+            if (opt->palette_size < 1 || opt->palette_size > 256) {
+                st = pipit__error(PIPIT_EINVAL, "io: '%s': a palette holds "
+                                  "1..256 colours, not %u", path,
+                                  opt->palette_size);
+                goto done;
+            }
+            w->palette = opt->palette;
+            w->palette_size = opt->palette_size;
+        }
     }
     /* A new image sharing img's pixels: the node takes a reference to
      * it without touching the caller's (const) image. */
@@ -272,6 +282,11 @@ pipit__writer_generate(pipit_node_t *n)
                                            : (pipit_pixel_type_t)(w->type - 1);
     if ((st = ops->check(w, in, type)) != PIPIT_OK)
         return st;
+    if (w->palette != NULL &&
+        (!ops->palette || type != PIPIT_U8 || in->components != 1))
+        return pipit__error(PIPIT_EUNSUPPORTED, "io: '%s': a palette is "
+                            "written for one-component u8 images to PNG "
+                            "only", w->path);
     size_t row = in->size[0] * in->components * pipit_pixel_size(type);
     if ((scratch = pipit__malloc(row)) == NULL)
         return PIPIT_ENOMEM;

@@ -209,6 +209,7 @@ typedef struct pipit__writer_ops {
     pipit_status_t (*end)(pipit__writer_t *w);
     /* Frees the format state; removes uncommitted files. */
     void (*cleanup)(pipit__writer_t *w);
+    bool palette; /* writes pipit_write_options_t's palette */
 } pipit__writer_ops_t;
 
 struct pipit__writer {
@@ -218,6 +219,8 @@ struct pipit__writer {
     int type;            /* 0: the input's, else 1 + pipit_pixel_type_t */
     bool compress;
     int64_t level;       /* zlib level 1..9 */
+    const uint8_t (*palette)[3]; /* pipit_image_write_with's, borrowed */
+    unsigned palette_size;
     /* the running write */
     const pipit__writer_ops_t *ops;
     void *state;         /* the format's, freed by ops->cleanup */

@@ -423,6 +423,7 @@ typedef struct png_enc {
     pipit__out_t out;
     char msg[256];
     const char *path;
+    unsigned n_colours;     /* palette: indices must stay below */
 } png_enc_t;
 
 static void
@@ -480,7 +481,7 @@ png_check(pipit__writer_t *w, const pipit_image_t *info,
 
 static pipit_status_t
 enc_start(png_enc_t *e, const pipit_image_t *info, pipit_pixel_type_t type,
-          int level)
+          int level, const uint8_t (*palette)[3], unsigned n_colours)
 {
     static const int colour[5] = { 0, PNG_COLOR_TYPE_GRAY,
                                    PNG_COLOR_TYPE_GRAY_ALPHA,
@@ -490,10 +491,23 @@ enc_start(png_enc_t *e, const pipit_image_t *info, pipit_pixel_type_t type,
     if (setjmp(png_jmpbuf(png)))
         return enc_failure(e);
     png_set_write_fn(png, e, on_write, on_flush);
+    int depth = type == PIPIT_U16 ? 16 : 8;
+    if (palette != NULL)
+        depth = n_colours <= 2 ? 1 : n_colours <= 4 ? 2 : n_colours <= 16 ? 4
+                                                                          : 8;
     png_set_IHDR(png, e->info, (png_uint_32)info->size[0],
-                 (png_uint_32)info->size[1], type == PIPIT_U16 ? 16 : 8,
-                 colour[info->components], PNG_INTERLACE_NONE,
-                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+                 (png_uint_32)info->size[1], depth,
+                 palette != NULL ? PNG_COLOR_TYPE_PALETTE
+                                 : colour[info->components],
+                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    if (palette != NULL) {
+        png_color pal[256];
+        for (unsigned i = 0; i < n_colours; i++)
+            pal[i] = (png_color){ palette[i][0], palette[i][1],
+                                  palette[i][2] };
+        png_set_PLTE(png, e->info, pal, (int)n_colours);
+    }
     png_set_compression_level(png, level);
     /* At the fastest level, choosing a row filter costs more than the
      * bytes it saves. */
@@ -505,6 +519,8 @@ enc_start(png_enc_t *e, const pipit_image_t *info, pipit_pixel_type_t type,
     png_write_info(png, e->info);
     if (type == PIPIT_U16 && !pipit__host_is_big_endian())
         png_set_swap(png);
+    if (depth < 8)
+        png_set_packing(png); /* one index a byte in, packed out */
     return PIPIT_OK;
 }
 
@@ -526,7 +542,8 @@ png_begin(pipit__writer_t *w, const pipit_image_t *info,
         return pipit__error_nomem();
     /* "compress" off still deflates (PNG always does): level 1 then. */
     int level = w->compress ? (int)w->level : 1;
-    return enc_start(e, info, type, level);
+    e->n_colours = w->palette != NULL ? w->palette_size : 0;
+    return enc_start(e, info, type, level, w->palette, w->palette_size);
 }
 
 static pipit_status_t
@@ -536,9 +553,18 @@ png_piece(pipit__writer_t *w, pipit__rows_t *rows)
     png_structp png = e->png;
     if (setjmp(png_jmpbuf(png)))
         return enc_failure(e);
+    size_t nx = rows->r.hi[0] - rows->r.lo[0];
     PIPIT_FOR_EACH_ROW(rows->img, &rows->r, unused, y, z, t) {
         (void)unused;
-        png_write_row(png, pipit__rows_get(rows, y, z, t));
+        const uint8_t *row = pipit__rows_get(rows, y, z, t);
+        if (e->n_colours > 0)
+            for (size_t x = 0; x < nx; x++)
+                if (row[x] >= e->n_colours)
+                    return pipit__error(PIPIT_EINVAL, FMT ": '%s': pixel "
+                                        "(%zu, %zu) is colour %u of a "
+                                        "palette of %u", e->path, x, y,
+                                        row[x], e->n_colours);
+        png_write_row(png, (png_const_bytep)row);
     }
     return PIPIT_OK;
 }
@@ -568,7 +594,7 @@ png_cleanup(pipit__writer_t *w)
 }
 
 static const pipit__writer_ops_t png_ops = {
-    png_check, png_begin, png_piece, png_end, png_cleanup,
+    png_check, png_begin, png_piece, png_end, png_cleanup, true,
 };
 
 static pipit_status_t

@@ -339,6 +339,73 @@ test_bad_files(void)
     pipit_image_unref(img);
 }
 
+/* Writing with a palette: the file is a palette PNG of the least bit
+ * depth that holds the colours (IHDR read from the bytes), and it reads
+ * back as each pixel's colour; misuse is refused with a message. */
+static void
+test_palette_write(void)
+{
+    static const uint8_t pal[200][3] = {
+        { 255, 255, 255 }, { 10, 20, 30 }, { 200, 0, 0 }, { 0, 200, 0 },
+    };
+    const struct { unsigned colours, depth; } cases[] = {
+        { 2, 1 }, { 3, 2 }, { 4, 2 }, { 16, 4 }, { 200, 8 },
+    };
+    size_t size[2] = { 37, 11 }; /* odd width: packed rows end mid-byte */
+    pipit_image_t *img = pipit_image_new(2, size, PIPIT_U8, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(img);
+    const char *path = test_tmp("palette.png");
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *p = pipit_image_data_writable(img);
+        for (size_t i = 0; i < 37 * 11; i++)
+            p[i] = (uint8_t)((i * 7 + i / 37) % cases[c].colours);
+        pipit_write_options_t opt = { .palette = pal,
+                                      .palette_size = cases[c].colours };
+        ASSERT_OK(pipit_image_write_with(img, path, &opt));
+        FILE *f = fopen(path, "rb");
+        unsigned char head[26] = { 0 };
+        CU_ASSERT_FATAL(f != NULL);
+        CU_ASSERT_EQUAL(fread(head, 1, sizeof head, f), sizeof head);
+        fclose(f);
+        CU_ASSERT_EQUAL(head[24], cases[c].depth); /* IHDR bit depth */
+        CU_ASSERT_EQUAL(head[25], 3);              /* colour type 3 */
+        pipit_image_t *back = NULL;
+        ASSERT_OK(pipit_image_read(path, &back));
+        CU_ASSERT_PTR_NOT_NULL_FATAL(back);
+        CU_ASSERT_EQUAL(pipit_image_components(back), 3);
+        size_t wrong = 0;
+        const uint8_t *b = pipit_image_data(back);
+        for (size_t i = 0; i < 37 * 11; i++)
+            wrong += memcmp(b + 3 * i, pal[p[i]], 3) != 0;
+        CU_ASSERT_EQUAL(wrong, 0);
+        pipit_image_unref(back);
+    }
+    /* an index past the palette: named, and nothing written */
+    remove(path);
+    memset(pipit_image_data_writable(img), 3, 37 * 11);
+    ((uint8_t *)pipit_image_data_writable(img))[5 + 2 * 37] = 9;
+    pipit_write_options_t opt = { .palette = pal, .palette_size = 4 };
+    CU_ASSERT_EQUAL(pipit_image_write_with(img, path, &opt), PIPIT_EINVAL);
+    CU_ASSERT(strstr(pipit_error_message(), "(5, 2)") != NULL);
+    CU_ASSERT_PTR_NULL(fopen(path, "rb"));
+    /* sizes out of range, other formats, other images */
+    opt.palette_size = 0;
+    CU_ASSERT_EQUAL(pipit_image_write_with(img, path, &opt), PIPIT_EINVAL);
+    opt.palette_size = 257;
+    CU_ASSERT_EQUAL(pipit_image_write_with(img, path, &opt), PIPIT_EINVAL);
+    CU_ASSERT(strstr(pipit_error_message(), "257") != NULL);
+    opt.palette_size = 16;
+    CU_ASSERT_EQUAL(pipit_image_write_with(img, test_tmp("palette.mha"),
+                                           &opt), PIPIT_EUNSUPPORTED);
+    pipit_image_t *rgb = pipit_image_new(2, size, PIPIT_U8, 3);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(rgb);
+    CU_ASSERT_EQUAL(pipit_image_write_with(rgb, path, &opt),
+                    PIPIT_EUNSUPPORTED);
+    CU_ASSERT(strstr(pipit_error_message(), "palette") != NULL);
+    pipit_image_unref(rgb);
+    pipit_image_unref(img);
+}
+
 const test_case_t test_io_png_cases[] = {
     { "real_file", test_real_file },
     { "round_trips", test_round_trips },
@@ -346,5 +413,6 @@ const test_case_t test_io_png_cases[] = {
     { "interlaced", test_interlaced },
     { "regions_in_order", test_regions_in_order },
     { "bad_files", test_bad_files },
+    { "palette_write", test_palette_write },
     { NULL, NULL },
 };

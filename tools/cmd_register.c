@@ -763,7 +763,9 @@ write_plot(run_t *r)
                                         "iteration", "metric", NULL);
     /* zlib level 1: the plot is flat colour, and level 6 costs more
      * than a short registration. */
-    pipit_write_options_t opt = { .compress = true, .level = 1 };
+    pipit_write_options_t opt = { .compress = true, .level = 1,
+                                  .palette = tool_plot_palette,
+                                  .palette_size = TOOL_PLOT_COLOURS };
     if (img == NULL || pipit_image_write_with(img, path, &opt) != PIPIT_OK)
         rc = fail_status(r, path);
     pipit_image_unref(img);

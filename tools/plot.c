@@ -69,29 +69,29 @@ tool_plot_text_width(const char *text, unsigned scale)
 /* ---- canvas ------------------------------------------------------------- */
 
 typedef struct canvas {
-    uint8_t *px; /* RGB, rows top to bottom */
+    uint8_t *px; /* tool_plot_palette indices, rows top to bottom */
     int w, h;
 } canvas_t;
 
 static void
-put(canvas_t *c, int x, int y, const uint8_t rgb[3])
+put(canvas_t *c, int x, int y, uint8_t colour)
 {
     if (x < 0 || y < 0 || x >= c->w || y >= c->h)
         return;
-    memcpy(c->px + 3 * ((size_t)y * (size_t)c->w + (size_t)x), rgb, 3);
+    c->px[(size_t)y * (size_t)c->w + (size_t)x] = colour;
 }
 
 static void
-fill(canvas_t *c, int x0, int y0, int x1, int y1, const uint8_t rgb[3])
+fill(canvas_t *c, int x0, int y0, int x1, int y1, uint8_t colour)
 {
     for (int y = y0; y <= y1; y++)
         for (int x = x0; x <= x1; x++)
-            put(c, x, y, rgb);
+            put(c, x, y, colour);
 }
 
 /* Text with its top-left corner at (x, y). */
 static void
-text(canvas_t *c, int x, int y, const char *s, const uint8_t rgb[3])
+text(canvas_t *c, int x, int y, const char *s, uint8_t colour)
 {
     for (; *s != '\0'; s++, x += 6 * SCALE) {
         const struct glyph *g = find_glyph(*s);
@@ -102,19 +102,19 @@ text(canvas_t *c, int x, int y, const char *s, const uint8_t rgb[3])
                 if (g->rows[r][k] == '#')
                     fill(c, x + k * SCALE, y + r * SCALE,
                          x + k * SCALE + SCALE - 1, y + r * SCALE + SCALE - 1,
-                         rgb);
+                         colour);
     }
 }
 
 /* Bresenham from (x0, y0) to (x1, y1), both ends included. */
 static void
-segment(canvas_t *c, int x0, int y0, int x1, int y1, const uint8_t rgb[3])
+segment(canvas_t *c, int x0, int y0, int x1, int y1, uint8_t colour)
 {
     int dx = x1 > x0 ? x1 - x0 : x0 - x1, sx = x0 < x1 ? 1 : -1;
     int dy = y1 > y0 ? y0 - y1 : y1 - y0, sy = y0 < y1 ? 1 : -1;
     int err = dx + dy;
     for (;;) {
-        put(c, x0, y0, rgb);
+        put(c, x0, y0, colour);
         if (x0 == x1 && y0 == y1)
             break;
         int e2 = 2 * err;
@@ -141,7 +141,7 @@ outcode(double x, double y, double l, double t, double r, double b)
  * wide (the second one below or right of the first). */
 static void
 clipped_line(canvas_t *c, const tool_plot_frame_t *f, double x0, double y0,
-             double x1, double y1, const uint8_t rgb[3])
+             double x1, double y1, uint8_t colour)
 {
     double l = f->left, t = f->top, r = f->right, b = f->bottom;
     unsigned c0 = outcode(x0, y0, l, t, r, b), c1 = outcode(x1, y1, l, t, r, b);
@@ -169,27 +169,36 @@ clipped_line(canvas_t *c, const tool_plot_frame_t *f, double x0, double y0,
     }
     int ix0 = (int)lround(x0), iy0 = (int)lround(y0);
     int ix1 = (int)lround(x1), iy1 = (int)lround(y1);
-    segment(c, ix0, iy0, ix1, iy1, rgb);
+    segment(c, ix0, iy0, ix1, iy1, colour);
     /* thicken across the line's main direction, staying inside the area */
     bool steep = (iy1 > iy0 ? iy1 - iy0 : iy0 - iy1) >
                  (ix1 > ix0 ? ix1 - ix0 : ix0 - ix1);
     if (steep && ix0 + 1 <= (int)f->right && ix1 + 1 <= (int)f->right)
-        segment(c, ix0 + 1, iy0, ix1 + 1, iy1, rgb);
+        segment(c, ix0 + 1, iy0, ix1 + 1, iy1, colour);
     else if (!steep && iy0 + 1 <= (int)f->bottom && iy1 + 1 <= (int)f->bottom)
-        segment(c, ix0, iy0 + 1, ix1, iy1 + 1, rgb);
+        segment(c, ix0, iy0 + 1, ix1, iy1 + 1, colour);
 }
 
 /* ---- layout ------------------------------------------------------------- */
 
+const uint8_t tool_plot_palette[TOOL_PLOT_COLOURS][3] = {
+    { 255, 255, 255 }, { 0, 0, 0 }, { 225, 225, 225 },
+    { 31, 119, 180 },  { 255, 127, 14 }, { 44, 160, 44 },
+    { 214, 39, 40 },   { 148, 103, 189 }, { 140, 86, 75 },
+    { 227, 119, 194 }, { 127, 127, 127 },
+};
+
+uint8_t
+tool_plot_series_colour(size_t k)
+{
+    return (uint8_t)(TOOL_PLOT_SERIES + k % (TOOL_PLOT_COLOURS -
+                                             TOOL_PLOT_SERIES));
+}
+
 void
 tool_plot_colour(size_t k, uint8_t rgb[3])
 {
-    static const uint8_t palette[8][3] = {
-        { 31, 119, 180 }, { 255, 127, 14 }, { 44, 160, 44 },
-        { 214, 39, 40 },  { 148, 103, 189 }, { 140, 86, 75 },
-        { 227, 119, 194 }, { 127, 127, 127 },
-    };
-    memcpy(rgb, palette[k % 8], 3);
+    memcpy(rgb, tool_plot_palette[tool_plot_series_colour(k)], 3);
 }
 
 /* Widens [*lo, *hi] to whole multiples of a 1-2-5 step giving about
@@ -284,17 +293,17 @@ tool_plot_draw(const tool_plot_series_t *s, size_t n, unsigned width,
                unsigned height, const char *x_title, const char *y_title,
                tool_plot_frame_t *frame)
 {
-    static const uint8_t black[3] = { 0, 0, 0 }, grid[3] = { 225, 225, 225 };
+    const uint8_t black = TOOL_PLOT_BLACK, grid = TOOL_PLOT_GRID;
     if (width < 200)
         width = 200;
     if (height < 150)
         height = 150;
     size_t size[2] = { width, height };
-    pipit_image_t *img = pipit_image_new(2, size, PIPIT_U8, 3);
+    pipit_image_t *img = pipit_image_new(2, size, PIPIT_U8, 1);
     if (img == NULL)
         return NULL;
     canvas_t c = { pipit_image_data_writable(img), (int)width, (int)height };
-    memset(c.px, 255, (size_t)width * height * 3);
+    memset(c.px, TOOL_PLOT_WHITE, (size_t)width * height);
     tool_plot_frame_t f;
     tool_plot_layout(&f, width, height, s, n);
     /* The legend flows in rows after the y title, right of it, and the
@@ -347,8 +356,7 @@ tool_plot_draw(const tool_plot_series_t *s, size_t n, unsigned width,
         text(&c, 10, 8, y_title, black);
     /* curves; a non-finite point breaks the line */
     for (size_t k = 0; k < n; k++) {
-        uint8_t rgb[3];
-        tool_plot_colour(k, rgb);
+        uint8_t colour = tool_plot_series_colour(k);
         bool have = false;
         double px0 = 0, py0 = 0;
         for (size_t i = 0; i < s[k].n; i++) {
@@ -359,9 +367,9 @@ tool_plot_draw(const tool_plot_series_t *s, size_t n, unsigned width,
             double px, py;
             tool_plot_to_pixel(&f, s[k].x[i], s[k].y[i], &px, &py);
             if (have)
-                clipped_line(&c, &f, px0, py0, px, py, rgb);
+                clipped_line(&c, &f, px0, py0, px, py, colour);
             else if (s[k].n == 1)
-                clipped_line(&c, &f, px, py, px, py, rgb);
+                clipped_line(&c, &f, px, py, px, py, colour);
             px0 = px, py0 = py, have = true;
         }
     }
@@ -369,15 +377,15 @@ tool_plot_draw(const tool_plot_series_t *s, size_t n, unsigned width,
     int ly = 8;
     lx = legend_x0;
     for (size_t k = 0; k < n; k++) {
-        uint8_t rgb[3];
         const char *label = s[k].label ? s[k].label : "";
         int w = 28 + (int)tool_plot_text_width(label, SCALE);
         if (lx > legend_x0 && lx + w > r) {
             ly += row_h;
             lx = legend_x0;
         }
-        tool_plot_colour(k, rgb);
-        fill(&c, lx, ly + 7 * SCALE / 2 - 1, lx + 22, ly + 7 * SCALE / 2, rgb);
+        uint8_t colour = tool_plot_series_colour(k);
+        fill(&c, lx, ly + 7 * SCALE / 2 - 1, lx + 22, ly + 7 * SCALE / 2,
+             colour);
         text(&c, lx + 28, ly, label, black);
         lx += w + 16;
     }

@@ -2,7 +2,8 @@
 /*
  * A tiny line-plot rasteriser for `pipit register`'s convergence plot:
  * curves y(x) with axes, ticks, tick labels, axis titles and a legend,
- * drawn into a u8 RGB image with pipit's own 5x7 bitmap font (digits,
+ * drawn into a u8 image of palette indices (tool_plot_palette; PNG
+ * writes it as a 4-bit palette image, a quarter of RGB's deflate work) with pipit's own 5x7 bitmap font (digits,
  * "+-.:" and the capitals ACEIMNOPRT; lower case is drawn as capitals,
  * other characters as blanks). No dependency beyond pipit's image.
  */
@@ -34,7 +35,16 @@ typedef struct tool_plot_frame {
     double x_step, y_step; /* tick spacing in data units */
 } tool_plot_frame_t;
 
-/** The colour of series k (8 distinct colours, repeating). */
+/** The plot's colours: white, black, the grid's grey, then the series'
+ * 8 distinct colours (repeating for more series). */
+enum {
+    TOOL_PLOT_WHITE, TOOL_PLOT_BLACK, TOOL_PLOT_GRID, TOOL_PLOT_SERIES,
+    TOOL_PLOT_COLOURS = TOOL_PLOT_SERIES + 8
+};
+extern const uint8_t tool_plot_palette[TOOL_PLOT_COLOURS][3];
+
+/** The palette index of series k, and its RGB colour. */
+uint8_t tool_plot_series_colour(size_t k);
 void tool_plot_colour(size_t k, uint8_t rgb[3]);
 
 /** The frame tool_plot_draw uses for these series and image size. */
@@ -46,8 +56,8 @@ void tool_plot_to_pixel(const tool_plot_frame_t *f, double x, double y,
                         double *px, double *py);
 
 /**
- * Draws the n series into a new width x height u8 image of 3 components
- * (RGB, white background); *frame (when not NULL) gets the layout.
+ * Draws the n series into a new width x height u8 image of one
+ * component, indices into tool_plot_palette (white background); *frame (when not NULL) gets the layout.
  * width and height at least 200 x 150. New reference, or NULL with
  * pipit's error set.
  */

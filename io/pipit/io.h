@@ -79,6 +79,13 @@ typedef struct pipit_write_options {
     pipit_pixel_type_t type;
     bool compress;                 /* as the writer's "compress" setting */
     int level;                     /* 1..9; 0: 6 */
+    /* PNG only: a one-component u8 image is written as indices into
+     * these colours (1..256 of them; the file's bit depth is the least
+     * that holds them). A palette of few colours makes a flat drawing
+     * several times smaller and faster to deflate than RGB. An index
+     * past the end is an error (PIPIT_EINVAL). */
+    const uint8_t (*palette)[3];
+    unsigned palette_size;
 } pipit_write_options_t;
 
 /**
