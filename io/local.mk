@@ -9,7 +9,7 @@ libpipit_internal_la_SOURCES += \
 	io/pixels.c \
 	io/zstream.c \
 	io/png.c \
-	io/tiff.c \
+	io/tiff.c io/tiff_lib.c io/tiff_lib.h \
 	io/metaimage.c \
 	io/nifti.c \
 	io/nifti_header.c io/nifti_impl.h

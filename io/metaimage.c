@@ -1248,7 +1248,7 @@ mha_cleanup(pipit__writer_t *w)
 }
 
 static const pipit__writer_ops_t mha_ops = {
-    mha_check, mha_begin, mha_piece, mha_end, mha_cleanup,
+    mha_check, mha_begin, mha_piece, mha_end, mha_cleanup, false,
 };
 
 static pipit_status_t

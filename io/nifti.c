@@ -492,7 +492,7 @@ nifti_cleanup(pipit__writer_t *w)
 }
 
 static const pipit__writer_ops_t nifti_ops = {
-    nifti_check, nifti_begin, nifti_piece, nifti_end, nifti_cleanup,
+    nifti_check, nifti_begin, nifti_piece, nifti_end, nifti_cleanup, false,
 };
 
 static pipit_status_t

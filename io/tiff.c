@@ -21,9 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <tiffio.h>
-
-#include "io_impl.h"
+#include "tiff_lib.h"
 
 #define FMT "tiff"
 #define MAX_PAGES (1u << 20)
@@ -331,6 +329,8 @@ tiff_information(pipit_node_t *n)
     if ((st = pipit__file_open(FMT, path, &fd, &fsize)) != PIPIT_OK)
         return st;
     close(fd);
+    if ((st = pipit__tiff_load(path)) != PIPIT_OK)
+        return st;
     if ((r->tif = open_tiff(path, -1, "r", &r->msg)) == NULL)
         return tiff_failure(r, "not a readable TIFF file");
     if ((st = read_fields(r, &r->info)) != PIPIT_OK)
@@ -772,6 +772,9 @@ tiff_check(pipit__writer_t *w, const pipit_image_t *info,
            pipit_pixel_type_t type)
 {
     (void)type;
+    pipit_status_t st = pipit__tiff_load(w->path);
+    if (st != PIPIT_OK)
+        return st;
     if (info->dim > 3 && info->size[3] != 1)
         return pipit__error(PIPIT_EUNSUPPORTED, FMT ": '%s': TIFF holds 2-D "
                             "and 3-D images, not 4-D", w->path);
@@ -988,7 +991,7 @@ tiff_cleanup(pipit__writer_t *w)
 }
 
 static const pipit__writer_ops_t tiff_ops = {
-    tiff_check, tiff_begin, tiff_piece, tiff_end, tiff_cleanup,
+    tiff_check, tiff_begin, tiff_piece, tiff_end, tiff_cleanup, false,
 };
 
 static pipit_status_t

@@ -56,7 +56,7 @@ tests_pipit_tests_SOURCES = \
 	tools/plot.h
 tests_pipit_tests_CFLAGS = $(AM_CFLAGS) $(CUNIT_CFLAGS) \
 	-DPIPIT_TEST_DATA='"$(abs_top_srcdir)/tests/data"'
-tests_pipit_tests_LDADD = libpipit-internal.la $(CUNIT_LIBS)
+tests_pipit_tests_LDADD = libpipit-internal.la $(CUNIT_LIBS) $(TIFF_LIBS)
 else
 # Without CUnit the suites cannot be built: say so instead of passing.
 check-local:
