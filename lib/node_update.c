@@ -444,6 +444,8 @@ pipit__update_run(pipit_node_t *root, pipit__ask_t ask, unsigned output,
         root->requested[o] = whole;
         if (ask == PIPIT__ASK_REGION)
             root->requested[o] = pipit_region_intersect(r, &whole);
+        else if (ask == PIPIT__ASK_NONE)
+            root->requested[o] = (pipit_region_t){ { 0 }, { 0 } };
     }
     if (ask == PIPIT__ASK_REGION) {
         pipit_region_t whole =
@@ -516,6 +518,31 @@ pipit_node_update_region(pipit_node_t *n, unsigned output,
                                .span = 1.0 };
     n->done_clock = 0;
     return pipit__update_run(n, PIPIT__ASK_REGION, output, r, &u);
+}
+
+pipit_status_t
+pipit_node_update_output(pipit_node_t *n, unsigned output)
+{
+    PIPIT_CHECK_ARG(n != NULL);
+    if (output >= n->klass->n_outputs)
+        return pipit__error(PIPIT_EINVAL, "%s: no output %u", n->klass->name,
+                            output);
+    pipit_status_t st;
+    if (is_image_port(n, output)) {
+        if ((st = pipit_node_update_information(n)) != PIPIT_OK)
+            return st;
+        pipit_region_t whole =
+            pipit_image_largest_region(pipit__output(n, output));
+        return pipit_node_update_region(n, output, &whole);
+    }
+    if ((st = pipit__node_claim(n)) != PIPIT_OK)
+        return st;
+    struct pipit__update u = { .fn = n->progress, .user = n->progress_user,
+                               .span = 1.0 };
+    n->done_clock = 0;
+    st = pipit__update_run(n, PIPIT__ASK_NONE, output, NULL, &u);
+    pipit__node_release(n);
+    return st;
 }
 
 pipit_status_t

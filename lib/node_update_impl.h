@@ -48,7 +48,11 @@ pipit_status_t pipit__node_claim(pipit_node_t *n);
 void pipit__node_release(pipit_node_t *n);
 
 /* What an update asks of its root. */
-typedef enum { PIPIT__ASK_WHOLE, PIPIT__ASK_REGION } pipit__ask_t;
+typedef enum {
+    PIPIT__ASK_WHOLE,
+    PIPIT__ASK_REGION,
+    PIPIT__ASK_NONE /* no image of the root: its other outputs only */
+} pipit__ask_t;
 
 /**
  * One update of root: information, requested regions (the union of

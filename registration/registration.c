@@ -1188,7 +1188,11 @@ registration_generate(pipit_node_t *n)
         reg->maps[i] = pipit_transform_ref(chain);
         reg->n_maps = i + 1;
     }
-    if ((st = make_result(n, in.moving, in.fixed, chain,
+    /* Asked for its transform alone (pipit_node_update_output), the
+     * node resamples no result. */
+    if (!pipit_region_is_empty(
+            pipit_node_requested(n, PIPIT_REGISTRATION_RESULT)) &&
+        (st = make_result(n, in.moving, in.fixed, chain,
                           pipit_params_list_get(l, count - 1))) != PIPIT_OK)
         goto done;
     if ((st = pipit_node_set_output(n, PIPIT_REGISTRATION_TRANSFORM,

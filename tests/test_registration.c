@@ -447,6 +447,50 @@ test_pipeline_rules(void)
     pipit_image_unref(m);
 }
 
+/* Asked for its transform alone, the node resamples no result image,
+ * and its transform is the one a full update gives, bit for bit; asking
+ * for the result afterwards makes it (the registration runs again). */
+static void
+test_transform_only(void)
+{
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    pipit_params_list_t *l = maps_from_text(small_params);
+    pipit_node_t *full = registration(f, m, l);
+    pipit_node_t *r = registration(f, m, l);
+    ASSERT_OK(pipit_node_update(full));
+    ASSERT_OK(pipit_node_update_output(r, PIPIT_REGISTRATION_TRANSFORM));
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 1);
+    CU_ASSERT_PTR_NULL(
+        pipit_image_data(pipit_node_get_output(r, PIPIT_REGISTRATION_RESULT)));
+    size_t n, n_full;
+    const double *p = final_parameters(r, &n);
+    const double *p_full = final_parameters(full, &n_full);
+    CU_ASSERT_EQUAL_FATAL(n, n_full);
+    CU_ASSERT(memcmp(p, p_full, n * sizeof *p) == 0);
+    /* nothing changed: nothing runs */
+    ASSERT_OK(pipit_node_update_output(r, PIPIT_REGISTRATION_TRANSFORM));
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 1);
+    /* the result, now asked for, equals the full update's */
+    ASSERT_OK(pipit_node_update_output(r, PIPIT_REGISTRATION_RESULT));
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 2);
+    const pipit_image_t *a = pipit_node_get_output(r, PIPIT_REGISTRATION_RESULT);
+    const pipit_image_t *b =
+        pipit_node_get_output(full, PIPIT_REGISTRATION_RESULT);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(pipit_image_data(a));
+    const size_t *size = pipit_image_size(a);
+    CU_ASSERT(memcmp(pipit_image_data(a), pipit_image_data(b),
+                     size[0] * size[1] * pipit_image_pixel_bytes(a)) == 0);
+    ASSERT_FAILS_WITH(pipit_node_update_output(r, 99), PIPIT_EINVAL,
+                      "no output 99");
+    pipit_node_unref(r);
+    pipit_node_unref(full);
+    pipit_params_list_unref(l);
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
 /* The allocations of a run do not grow with its iterations: the hot loop
  * allocates nothing per iteration (or per sample). */
 static size_t
@@ -818,6 +862,7 @@ const test_case_t test_registration_cases[] = {
     { "deterministic", test_deterministic },
     { "concurrent", test_concurrent },
     { "pipeline_rules", test_pipeline_rules },
+    { "transform_only", test_transform_only },
     { "two_maps_chain", test_two_maps_chain },
     { "errors", test_errors },
     { "multi_metric", test_multi_metric },

@@ -1012,28 +1012,16 @@ pipit_cmd_register(int argc, char **argv)
     }
     log_printf(&r, "Checked the inputs in %.3f s.", seconds_since(&r.t0));
 
-    /* The run. Output 0, the result image, is written only when the
-     * last map's WriteResultImage is "true": otherwise one pixel of it
-     * is asked for, which the node resamples instead of the whole fixed
-     * grid (a tenth of a short run's time). */
+    /* The run. The result image is made only when the last map's
+     * WriteResultImage is "true": otherwise only the transform is asked
+     * for, and the node resamples nothing (a tenth of a short run). */
     const char *write_last = "true";
     pipit_params_get_string(r.maps[r.n_maps - 1], "WriteResultImage", 0,
                             "true", &write_last);
-    pipit_status_t st;
-    if (strcmp(write_last, "true") == 0) {
-        st = pipit_node_update(node);
-    } else {
-        st = pipit_node_update_information(node);
-        if (st == PIPIT_OK) {
-            pipit_region_t one = pipit_image_largest_region(
-                pipit_node_get_output(node, PIPIT_REGISTRATION_RESULT));
-            for (unsigned d = 0; d < PIPIT_MAX_DIM; d++)
-                if (one.hi[d] > one.lo[d])
-                    one.hi[d] = one.lo[d] + 1;
-            st = pipit_node_update_region(node, PIPIT_REGISTRATION_RESULT,
-                                          &one);
-        }
-    }
+    pipit_status_t st =
+        strcmp(write_last, "true") == 0
+            ? pipit_node_update(node)
+            : pipit_node_update_output(node, PIPIT_REGISTRATION_TRANSFORM);
     bool info_ok = close_info(&r) && !r.info_failed;
     if (r.tty)
         fputs("\r\033[K", stderr);

@@ -124,6 +124,15 @@ PIPIT_API pipit_status_t pipit_node_update_region(pipit_node_t *n,
                                                   const pipit_region_t *r);
 
 /**
+ * Brings output `output` up to date. An image output: over its whole
+ * extent. A transform, maps or table output: without asking for any of
+ * the node's images, so a node making both may skip them (a
+ * registration wanted for its transform does not resample its result).
+ */
+PIPIT_API pipit_status_t pipit_node_update_output(pipit_node_t *n,
+                                                  unsigned output);
+
+/**
  * Calls fn between pieces of every node this update runs, with the
  * fraction of the whole update done; a non-zero return stops the update
  * with PIPIT_ECANCELED. Outputs a cancelled update was writing are left
