@@ -335,11 +335,17 @@ pool_after_fork_in_child(void)
     atomic_store(&pool.reforked, true);
 }
 
+/* The size pipit_pool_set_threads asked for before the pool started:
+ * the first start takes it, instead of starting the default count only
+ * to stop and restart them (a program's -threads 1 starts no worker). */
+static atomic_uint size_at_start;
+
 static void
 pool_init(void)
 {
     pthread_atfork(NULL, NULL, pool_after_fork_in_child);
-    (void)start_workers(default_threads());
+    unsigned n = atomic_load(&size_at_start);
+    (void)start_workers(n != 0 ? n : default_threads());
 }
 
 /*
@@ -427,7 +433,6 @@ pipit_pool_set_threads(unsigned n)
         return pipit__error(PIPIT_ESTATE,
                             "pool: cannot resize while this thread holds "
                             "the pool (inside a node update)");
-    pthread_once(&pool.once, pool_init);
     if (n == 0)
         n = default_threads();
     if (n > PIPIT_MAX_THREADS) {
@@ -437,6 +442,8 @@ pipit_pool_set_threads(unsigned n)
                    n, PIPIT_MAX_THREADS, PIPIT_MAX_THREADS);
         n = PIPIT_MAX_THREADS;
     }
+    atomic_store(&size_at_start, n);
+    pthread_once(&pool.once, pool_init);
     /* Holders sized per-worker scratch by the count they saw: wait for
      * them, and keep new ones out until the pool has its new size. */
     pthread_mutex_lock(&holds.lock);

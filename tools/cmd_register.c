@@ -896,6 +896,12 @@ pipit_cmd_register(int argc, char **argv)
     const char *t0 = arg_get(&a, "-t0");
     const char *threads_text = arg_get(&a, "-threads");
     int threads = threads_text != NULL ? atoi(threads_text) : 0;
+    /* One registration in this process: the pool's size is its budget
+     * (no idle workers started to be capped). */
+    if (threads > 0 && pipit_pool_set_threads((unsigned)threads) != PIPIT_OK) {
+        rc = fail(&r, "-threads %d: %s", threads, pipit_error_message());
+        goto done;
+    }
     const char *priority = arg_get(&a, "-priority");
     if (priority != NULL && priority[0] != '\0' &&
         strcmp(priority, "high") != 0 && strcmp(priority, "abovenormal") != 0 &&

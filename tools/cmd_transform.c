@@ -445,6 +445,8 @@ transformix(int argc, char **argv)
             logf_(false, "-threads '%s' is not a positive count: ignored",
                   threads);
         else {
+            /* The pool's size too: no idle workers started. */
+            (void)pipit_pool_set_threads((unsigned)n);
             old_limit = pipit_pool_set_local_limit((unsigned)n);
             limited = true;
         }
