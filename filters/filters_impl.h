@@ -8,6 +8,20 @@
 #include "node_impl.h"
 
 /* One line per filter class (keep alphabetical). */
+/* Nodes that sample the transform on input 1 (a transform port; the
+ * identity when unconnected) on the grid of the reference image on
+ * input 0, whose pixels they never read (transform-field,
+ * transform-invert). The information hook: checks the dimensions (2-D
+ * to PIPIT_MAX_DIM, the transform's equal to the reference's) and
+ * shapes output 0 as the reference with `components` of `type`. */
+pipit_status_t pipit__field_information(pipit_node_t *n,
+                                        pipit_pixel_type_t type,
+                                        unsigned components);
+/* Their request hook: one voxel of the reference (its grid only). */
+pipit_status_t pipit__field_request(pipit_node_t *n, unsigned input,
+                                    const pipit_region_t *asked,
+                                    pipit_region_t *needed);
+
 extern const pipit_node_class_t pipit__abs_class;
 extern const pipit_node_class_t pipit__add_class;
 extern const pipit_node_class_t pipit__bin_shrink_class;

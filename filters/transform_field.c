@@ -79,10 +79,10 @@ components(const field_t *f, unsigned dim)
                                          : dim * dim;
 }
 
-static pipit_status_t
-field_information(pipit_node_t *n)
+pipit_status_t
+pipit__field_information(pipit_node_t *n, pipit_pixel_type_t type,
+                         unsigned components)
 {
-    const field_t *f = (const field_t *)n;
     const pipit_image_t *ref = pipit__input(n, 0);
     const pipit_transform_t *t = pipit__input_transform(n, 1);
     if (ref->dim < 2 || ref->dim > MAXD)
@@ -96,22 +96,29 @@ field_information(pipit_node_t *n)
                                  "image is %u-D",
                                  pipit_transform_dim(t), ref->dim);
     pipit_image_t *out = pipit__output(n, 0);
-    pipit_status_t st = pipit__image_set_shape(
-        out, ref->dim, ref->size, f->type ? PIPIT_F64 : PIPIT_F32,
-        components(f, ref->dim));
+    pipit_status_t st = pipit__image_set_shape(out, ref->dim, ref->size,
+                                               type, components);
     return st != PIPIT_OK ? st : pipit_image_copy_geometry(out, ref);
 }
 
-static pipit_status_t
-field_request(pipit_node_t *n, unsigned input, const pipit_region_t *asked,
-              pipit_region_t *needed)
+pipit_status_t
+pipit__field_request(pipit_node_t *n, unsigned input,
+                     const pipit_region_t *asked, pipit_region_t *needed)
 {
     (void)asked;
-    /* Only the reference's grid is used: one voxel of it. */
     const pipit_image_t *in = pipit__input(n, input);
     size_t one[MAXD] = { 1, 1, 1, 1 }, zero[MAXD] = { 0 };
     *needed = pipit_region_make(in->dim, zero, one);
     return PIPIT_OK;
+}
+
+static pipit_status_t
+field_information(pipit_node_t *n)
+{
+    const field_t *f = (const field_t *)n;
+    return pipit__field_information(
+        n, f->type ? PIPIT_F64 : PIPIT_F32,
+        components(f, pipit__input(n, 0)->dim));
 }
 
 static pipit_status_t
@@ -187,7 +194,7 @@ const pipit_node_class_t pipit__transform_field_class = {
     .settings = field_settings,
     .n_settings = sizeof field_settings / sizeof field_settings[0],
     .information = field_information,
-    .request = field_request,
+    .request = pipit__field_request,
     .threaded = field_threaded,
 };
 

@@ -54,33 +54,8 @@ static pipit_status_t
 invert_information(pipit_node_t *n)
 {
     const invert_t *v = (const invert_t *)n;
-    const pipit_image_t *ref = pipit__input(n, 0);
-    const pipit_transform_t *t = pipit__input_transform(n, 1);
-    if (ref->dim < 2 || ref->dim > MAXD)
-        return pipit__node_error(n, PIPIT_EINVAL,
-                                 "the reference image is %u-D: 2-D to %u-D "
-                                 "only",
-                                 ref->dim, MAXD);
-    if (t != NULL && pipit_transform_dim(t) != ref->dim)
-        return pipit__node_error(n, PIPIT_EINVAL,
-                                 "the transform is %u-D but the reference "
-                                 "image is %u-D",
-                                 pipit_transform_dim(t), ref->dim);
-    pipit_image_t *out = pipit__output(n, 0);
-    pipit_status_t st = pipit__image_set_shape(
-        out, ref->dim, ref->size, v->type ? PIPIT_F64 : PIPIT_F32, ref->dim);
-    return st != PIPIT_OK ? st : pipit_image_copy_geometry(out, ref);
-}
-
-static pipit_status_t
-invert_request(pipit_node_t *n, unsigned input, const pipit_region_t *asked,
-               pipit_region_t *needed)
-{
-    (void)asked;
-    const pipit_image_t *in = pipit__input(n, input);
-    size_t one[MAXD] = { 1, 1, 1, 1 }, zero[MAXD] = { 0 };
-    *needed = pipit_region_make(in->dim, zero, one);
-    return PIPIT_OK;
+    return pipit__field_information(n, v->type ? PIPIT_F64 : PIPIT_F32,
+                                    pipit__input(n, 0)->dim);
 }
 
 static pipit_status_t
@@ -330,7 +305,7 @@ const pipit_node_class_t pipit__transform_invert_class = {
     .n_settings = sizeof invert_settings / sizeof invert_settings[0],
     .acc_size = sizeof(acc_t),
     .information = invert_information,
-    .request = invert_request,
+    .request = pipit__field_request,
     .before = invert_before,
     .threaded = invert_threaded,
     .merge = invert_merge,
