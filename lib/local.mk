@@ -59,7 +59,7 @@ libpipit_internal_la_SOURCES += \
 	lib/transform_similarity.c \
 	lib/transform_affine.c \
 	lib/transform_bspline.c \
-	lib/transform_compose.c \
+	lib/transform_chain.c \
 	lib/interpolator.c \
 	lib/interpolator_bspline.c \
 	lib/interpolator_rows.c \
