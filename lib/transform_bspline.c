@@ -8,6 +8,15 @@
  * then the y components, then z. The displacement is 0 outside the valid
  * region u_d in [(p-1)/2, size_d - 1 - (p-1)/2), where every supporting
  * control point exists (elastix 5.0.1 keeps such points, unmoved).
+ *
+ * The cyclic variant (elastix UseCyclicTransform "true", its
+ * CyclicBSplineDeformableTransform) is meant for 2-D+t and 3-D+t images
+ * whose last axis is time over one period: along that axis the control
+ * points wrap, supporting point k being coefficient k mod size, so the
+ * field repeats every size · spacing and no point is outside the grid
+ * along it; and nothing moves along it (the last component of T(x) is
+ * x's, whatever the last block of coefficients holds: elastix's optimizer
+ * still writes into it, and its transformix ignores it alike).
  */
 #include <math.h>
 #include <string.h>
@@ -29,6 +38,7 @@ typedef struct {
     double to_grid[PIPIT_MAX_DIM * PIPIT_MAX_DIM]; /* diag(1/h)·Dir⁻¹ */
     double lo[PIPIT_MAX_DIM], hi[PIPIT_MAX_DIM];   /* valid u range */
     size_t stride[PIPIT_MAX_DIM]; /* parameter index step along each axis */
+    bool cyclic;                  /* the last axis wraps and stays put */
 } bspline_t;
 
 /*
@@ -48,14 +58,36 @@ support(const bspline_t *b, const double *x, size_t *index, double *w,
     for (unsigned d = 0; d < n; d++)
         v[d] = x[d] - b->grid.origin[d];
     pipit__mat_vec(n, b->to_grid, v, u);
+    /* A cyclic grid's last axis: its q supporting points, in the order
+     * of their (wrapped) coefficients so that the indices stay ascending,
+     * wl[i] the weight slot and kl[i] the coefficient of the i-th. */
+    unsigned last = b->cyclic ? n - 1 : n, wl[4];
+    size_t kl[4];
     for (unsigned d = 0; d < n; d++) {
         u[d] -= (double)b->grid.index[d];
-        if (!(u[d] >= b->lo[d] && u[d] < b->hi[d]))
+        if (d == last) {
+            if (!isfinite(u[d]))
+                return 0;
+        } else if (!(u[d] >= b->lo[d] && u[d] < b->hi[d])) {
             return 0;
+        }
         double t;
         ptrdiff_t s = pipit__bspline_start(p, u[d], &t);
-        first += (size_t)s * b->stride[d];
         pipit__bspline_weights(p, t, wa[d], du != NULL ? da[d] : NULL);
+        if (d != last) {
+            first += (size_t)s * b->stride[d];
+            continue;
+        }
+        /* The size is at least q (checked), so the q points are
+         * distinct: a run from (s mod g), rotated where it wraps. */
+        ptrdiff_t g = (ptrdiff_t)b->grid.size[d], k0 = s % g;
+        if (k0 < 0)
+            k0 += g;
+        unsigned rot = k0 + (ptrdiff_t)q > g ? (unsigned)(g - k0) : 0;
+        for (unsigned i = 0; i < q; i++) {
+            wl[i] = (i + rot) % q;
+            kl[i] = (size_t)((k0 + (ptrdiff_t)wl[i]) % g);
+        }
     }
     /* Odometer over the q^n supporting points, x fastest. */
     unsigned j[PIPIT_MAX_DIM] = { 0 };
@@ -63,6 +95,11 @@ support(const bspline_t *b, const double *x, size_t *index, double *w,
         size_t idx = first;
         double wk = 1.0;
         for (unsigned d = 0; d < n; d++) {
+            if (d == last) {
+                idx += kl[j[d]] * b->stride[d];
+                wk *= wa[d][wl[j[d]]];
+                continue;
+            }
             idx += j[d] * b->stride[d];
             wk *= wa[d][j[d]];
         }
@@ -70,10 +107,11 @@ support(const bspline_t *b, const double *x, size_t *index, double *w,
         w[k] = wk;
         if (du != NULL)
             for (unsigned a = 0; a < n; a++) {
-                double g = da[a][j[a]];
+                unsigned ja = a == last ? wl[j[a]] : j[a];
+                double g = da[a][ja];
                 for (unsigned d = 0; d < n; d++)
                     if (d != a)
-                        g *= wa[d][j[d]];
+                        g *= wa[d][d == last ? wl[j[d]] : j[d]];
                 du[a * b->count + k] = g;
             }
         for (unsigned d = 0; d < n && ++j[d] == q; d++)
@@ -138,7 +176,7 @@ static void
 bspline_point(const pipit_transform_t *t, const double *in, double *out)
 {
     const bspline_t *b = (const bspline_t *)t;
-    if (t->dim == 2 || t->dim == 3) {
+    if (!b->cyclic && (t->dim == 2 || t->dim == 3)) {
         bool inside = t->dim == 2 ? point_nd(b, in, out, 2)
                                   : point_nd(b, in, out, 3);
         if (!inside)
@@ -149,10 +187,11 @@ bspline_point(const pipit_transform_t *t, const double *in, double *out)
     size_t index[MAX_SUPPORT];
     double w[MAX_SUPPORT];
     size_t m = support(b, in, index, w, NULL);
+    unsigned moved = b->cyclic ? t->dim - 1 : t->dim;
     for (unsigned e = 0; e < t->dim; e++) {
         const double *c = t->params + e * b->n_points;
         double s = 0.0;
-        for (size_t k = 0; k < m; k++)
+        for (size_t k = 0; k < m && e < moved; k++)
             s += w[k] * c[index[k]];
         out[e] = in[e] + s;
     }
@@ -169,9 +208,11 @@ bspline_jacobian(const pipit_transform_t *t, const double *x,
     size_t m = support(b, x, index, w, NULL);
     if (m == 0)
         return 0;
-    size_t total = n * m;
+    /* A cyclic transform's last component depends on no parameter. */
+    unsigned moved = b->cyclic ? n - 1 : n;
+    size_t total = moved * m;
     memset(values, 0, n * total * sizeof(double));
-    for (unsigned e = 0; e < n; e++)
+    for (unsigned e = 0; e < moved; e++)
         for (size_t k = 0; k < m; k++) {
             indices[e * m + k] = e * b->n_points + index[k];
             values[e * total + e * m + k] = w[k];
@@ -189,7 +230,8 @@ bspline_spatial_jacobian(const pipit_transform_t *t, const double *x,
     double w[MAX_SUPPORT], du[PIPIT_MAX_DIM * MAX_SUPPORT];
     double g[PIPIT_MAX_DIM * PIPIT_MAX_DIM] = { 0 }; /* ∂disp_e / ∂u_a */
     size_t m = support(b, x, index, w, du);
-    for (unsigned e = 0; e < n; e++) {
+    unsigned moved = b->cyclic ? n - 1 : n;
+    for (unsigned e = 0; e < moved; e++) {
         const double *c = t->params + e * b->n_points;
         for (unsigned a = 0; a < n; a++) {
             double s = 0.0;
@@ -205,6 +247,18 @@ bspline_spatial_jacobian(const pipit_transform_t *t, const double *x,
 }
 
 static const pipit__transform_class_t bspline_class = {
+    .name = "BSplineTransform",
+    .size = sizeof(bspline_t),
+    .update = bspline_update,
+    .point = bspline_point,
+    .jacobian = bspline_jacobian,
+    .spatial_jacobian = bspline_spatial_jacobian,
+};
+
+/* Its own class, so that pipit_bspline_transform_grid (and the code that
+ * reads a plain grid through it, such as registration's fast path) does
+ * not take it for a plain one. */
+static const pipit__transform_class_t cyclic_class = {
     .name = "BSplineTransform",
     .size = sizeof(bspline_t),
     .update = bspline_update,
@@ -271,19 +325,27 @@ check_grid(unsigned dim, unsigned order, const pipit_bspline_grid_t *g,
     return PIPIT_OK;
 }
 
-pipit_transform_t *
-pipit_bspline_transform_new(unsigned dim, unsigned order,
-                            const pipit_bspline_grid_t *grid)
+static pipit_transform_t *
+bspline_new(unsigned dim, unsigned order, const pipit_bspline_grid_t *grid,
+            bool cyclic)
 {
-    PIPIT_CHECK_ARG_NULL(grid != NULL);
     double to_grid[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
     size_t np = 0;
     if (check_grid(dim, order, grid, to_grid, &np) != PIPIT_OK)
         return NULL;
-    bspline_t *b = (bspline_t *)pipit__transform_alloc(&bspline_class, dim,
-                                                       np * dim);
+    /* elastix refuses this too: q points would wrap onto each other. */
+    if (cyclic && grid->size[dim - 1] < order + 1) {
+        pipit__error(PIPIT_EINVAL,
+                     "BSplineTransform: UseCyclicTransform needs GridSize[%u] "
+                     ">= %u (the spline's support), not %zu",
+                     dim - 1, order + 1, grid->size[dim - 1]);
+        return NULL;
+    }
+    bspline_t *b = (bspline_t *)pipit__transform_alloc(
+        cyclic ? &cyclic_class : &bspline_class, dim, np * dim);
     if (b == NULL)
         return NULL;
+    b->cyclic = cyclic;
     b->order = order;
     b->n_points = np;
     /* Copy only the dim axes, so the fields past dim read as zero. */
@@ -310,6 +372,22 @@ pipit_bspline_transform_new(unsigned dim, unsigned order,
     return &b->base;
 }
 
+pipit_transform_t *
+pipit_bspline_transform_new(unsigned dim, unsigned order,
+                            const pipit_bspline_grid_t *grid)
+{
+    PIPIT_CHECK_ARG_NULL(grid != NULL);
+    return bspline_new(dim, order, grid, false);
+}
+
+pipit_transform_t *
+pipit_bspline_transform_new_cyclic(unsigned dim, unsigned order,
+                                   const pipit_bspline_grid_t *grid)
+{
+    PIPIT_CHECK_ARG_NULL(grid != NULL);
+    return bspline_new(dim, order, grid, true);
+}
+
 const pipit_bspline_grid_t *
 pipit_bspline_transform_grid(const pipit_transform_t *t)
 {
@@ -318,10 +396,19 @@ pipit_bspline_transform_grid(const pipit_transform_t *t)
                : NULL;
 }
 
+const pipit_bspline_grid_t *
+pipit_bspline_transform_cyclic_grid(const pipit_transform_t *t)
+{
+    return t != NULL && t->klass == &cyclic_class
+               ? &((const bspline_t *)t)->grid
+               : NULL;
+}
+
 unsigned
 pipit_bspline_transform_order(const pipit_transform_t *t)
 {
-    return t != NULL && t->klass == &bspline_class
+    return t != NULL &&
+                   (t->klass == &bspline_class || t->klass == &cyclic_class)
                ? ((const bspline_t *)t)->order
                : 0;
 }

@@ -12,6 +12,14 @@
  *     h = φ · factor(r),  g = ceil(n S / h) + p,
  *     first control point (frame) = o - ((g - 1) h - (n - 1) S) / 2,
  * where o is the image origin in the frame: centred on the image.
+ *
+ * With UseCyclicTransform "true" (elastix's CyclicGridScheduleComputer)
+ * the last axis is time over one period P = n S instead: g = floor(P / h)
+ * control points, no extra ones, spaced P / g so that they tile the
+ * period exactly (the spacing grows to fit), the first centred by the
+ * same formula (at o + (P/g - S) / 2, the middle of the first of g equal
+ * cells of the image's extent). elastix computes P and P / g in single
+ * precision, and so does this, so that the grids are the same numbers.
  */
 #include <math.h>
 #include <stdint.h>
@@ -38,28 +46,35 @@ typedef struct frame {
     double phi[PIPIT_MAX_DIM];     /* final grid spacing, stretched alike */
     double extent[PIPIT_MAX_DIM];  /* n S / φ before any stretch */
     double direction[PIPIT_MAX_DIM * PIPIT_MAX_DIM]; /* M, row-major */
+    bool cyclic;                   /* UseCyclicTransform */
 } frame_t;
 
-/* BSplineTransformSplineOrder, and UseCyclicTransform refused. */
+/* BSplineTransformSplineOrder and UseCyclicTransform. */
 static pipit_status_t
-read_order(const reg_map_t *m, unsigned *order)
+read_order(const reg_map_t *m, unsigned *order, bool *cyclic)
 {
     int64_t v;
-    bool cyclic;
     pipit_status_t st = pipit__reg_get_int_in(
         m, "BSplineTransformSplineOrder", 0, 3, 1, 3, &v);
     if (st != PIPIT_OK)
         return st;
     *order = (unsigned)v;
-    if ((st = pipit__reg_get_bool(m, "UseCyclicTransform", 0, false,
-                                  &cyclic)) != PIPIT_OK)
-        return st;
-    if (cyclic)
-        return pipit__reg_key_error(m, "UseCyclicTransform", 0,
-                                    PIPIT_EUNSUPPORTED,
-                                    "a cyclic B-spline transform is not "
-                                    "supported");
-    return PIPIT_OK;
+    return pipit__reg_get_bool(m, "UseCyclicTransform", 0, false, cyclic);
+}
+
+/* The grid of a B-spline transform, cyclic or not; NULL for others. */
+static const pipit_bspline_grid_t *
+any_grid(const pipit_transform_t *t)
+{
+    const pipit_bspline_grid_t *g = pipit_bspline_transform_grid(t);
+    return g != NULL ? g : pipit_bspline_transform_cyclic_grid(t);
+}
+
+static pipit_transform_t *
+new_bspline(const frame_t *F, const pipit_bspline_grid_t *g)
+{
+    return F->cyclic ? pipit_bspline_transform_new_cyclic(F->dim, F->order, g)
+                     : pipit_bspline_transform_new(F->dim, F->order, g);
 }
 
 /* φ: FinalGridSpacingInPhysicalUnits, or FinalGridSpacingInVoxels times
@@ -179,7 +194,7 @@ make_frame(const reg_transform_setup_t *s, frame_t *F)
     pipit_status_t st;
     memset(F, 0, sizeof *F);
     F->dim = D;
-    if ((st = read_order(m, &F->order)) != PIPIT_OK)
+    if ((st = read_order(m, &F->order, &F->cyclic)) != PIPIT_OK)
         return st;
     const size_t *n = pipit_image_size(s->fixed);
     const double *S = pipit_image_spacing(s->fixed);
@@ -233,16 +248,35 @@ level_grid(const reg_map_t *m, const frame_t *F, unsigned r,
         if (st != PIPIT_OK)
             return st;
         double h = F->phi[d] * f;
-        /* n S / h from the unstretched values, where it is often an exact
-         * integer that the stretch would round away from. */
-        double cells = ceil(F->extent[d] / f);
-        if (!(cells < 1e9))
-            return pipit__reg_key_error(m, "GridSpacingSchedule", r,
-                                        PIPIT_ERANGE,
-                                        "the grid spacing is too small for "
-                                        "the image");
-        g->size[d] = (size_t)cells + F->order;
-        g->spacing[d] = h;
+        if (F->cyclic && d + 1 == D) {
+            /* elastix's float arithmetic, on purpose (see the top). */
+            float period = (float)(F->spacing[d] * (double)F->n[d]);
+            double cells = floor((double)period / h);
+            if (!(cells >= F->order + 1) || !(cells < 1e9)) {
+                char why[192];
+                snprintf(why, sizeof why,
+                         "UseCyclicTransform \"true\": level %u's grid "
+                         "spacing %g leaves %.0f control points over the "
+                         "last axis's period %g; it needs %u to %g",
+                         r, h, cells, (double)period, F->order + 1, 1e9);
+                return pipit__reg_key_error(m, "GridSpacingSchedule", r,
+                                            PIPIT_EINVAL, why);
+            }
+            g->size[d] = (size_t)cells;
+            g->spacing[d] = (double)(period / (float)cells);
+            h = g->spacing[d];
+        } else {
+            /* n S / h from the unstretched values, where it is often an
+             * exact integer that the stretch would round away from. */
+            double cells = ceil(F->extent[d] / f);
+            if (!(cells < 1e9))
+                return pipit__reg_key_error(m, "GridSpacingSchedule", r,
+                                            PIPIT_ERANGE,
+                                            "the grid spacing is too small "
+                                            "for the image");
+            g->size[d] = (size_t)cells + F->order;
+            g->spacing[d] = h;
+        }
         first[d] = F->origin[d] -
                    ((double)(g->size[d] - 1) * h -
                     (double)(F->n[d] - 1) * F->spacing[d]) /
@@ -305,7 +339,7 @@ create(const reg_transform_setup_t *s, pipit_transform_t **out,
         (st = level_grid(s->map, &F, 0, &g)) != PIPIT_OK ||
         (st = level_scales(s->map, 0, &g, F.dim, &sc)) != PIPIT_OK)
         return st;
-    pipit_transform_t *t = pipit_bspline_transform_new(F.dim, F.order, &g);
+    pipit_transform_t *t = new_bspline(&F, &g);
     if (t == NULL) {
         pipit__free(sc);
         return PIPIT_ENOMEM; /* the grid was checked */
@@ -339,7 +373,7 @@ old_field(const pipit_transform_t *old, const double *to_grid,
     unsigned D = pipit_transform_dim(old), p =
                                                pipit_bspline_transform_order(
                                                    old);
-    const pipit_bspline_grid_t *g = pipit_bspline_transform_grid(old);
+    const pipit_bspline_grid_t *g = any_grid(old);
     const double *c = pipit_transform_parameters(old);
     double dx[PIPIT_MAX_DIM], u[PIPIT_MAX_DIM];
     double w[PIPIT_MAX_DIM][PIPIT__BSPLINE_MAX_ORDER + 1];
@@ -388,9 +422,10 @@ pipit__reg_bspline_refine(const pipit_transform_t *old,
 {
     unsigned D = pipit_transform_dim(old);
     unsigned p = pipit_bspline_transform_order(old);
-    const pipit_bspline_grid_t *og = pipit_bspline_transform_grid(old);
+    const pipit_bspline_grid_t *og = any_grid(old);
     if (og == NULL)
         return pipit__error(PIPIT_EINVAL, "not a B-spline transform");
+    bool cyclic = pipit_bspline_transform_cyclic_grid(old) != NULL;
     double inv[PIPIT_MAX_DIM * PIPIT_MAX_DIM], to_grid[PIPIT_MAX_DIM *
                                                         PIPIT_MAX_DIM];
     if (!pipit__mat_inverse(D, og->direction, inv))
@@ -399,7 +434,11 @@ pipit__reg_bspline_refine(const pipit_transform_t *old,
     for (unsigned r = 0; r < D; r++)
         for (unsigned c = 0; c < D; c++)
             to_grid[r * D + c] = inv[r * D + c] / og->spacing[r];
-    pipit_transform_t *t = pipit_bspline_transform_new(D, p, grid);
+    /* A cyclic grid is carried over as elastix does it too: the old
+     * coefficients read as a plain image (mirrored at its ends), not
+     * wrapped; the field this changes is near the period's ends only. */
+    pipit_transform_t *t = cyclic ? pipit_bspline_transform_new_cyclic(D, p, grid)
+                                  : pipit_bspline_transform_new(D, p, grid);
     if (t == NULL)
         return PIPIT_ENOMEM; /* the grid was checked */
     size_t np = 1;
@@ -456,7 +495,7 @@ next_level(const reg_transform_setup_t *s, unsigned level,
         (st = pipit__reg_get_int_in(s->map, "PassiveEdgeWidth", level, 0, 0,
                                     1 << 20, &w)) != PIPIT_OK)
         return st;
-    const pipit_bspline_grid_t *old = pipit_bspline_transform_grid(*t);
+    const pipit_bspline_grid_t *old = any_grid(*t);
     if (old == NULL)
         return pipit__error(PIPIT_EINVAL,
                             "BSplineTransform: the previous level's "
@@ -468,7 +507,7 @@ next_level(const reg_transform_setup_t *s, unsigned level,
     pipit_transform_t *nt = NULL;
     if (same) {
         /* Only the scales change: the same transform, a new object. */
-        nt = pipit_bspline_transform_new(F.dim, F.order, &g);
+        nt = new_bspline(&F, &g);
         if (nt == NULL)
             return PIPIT_ENOMEM; /* the grid was checked */
         st = pipit_transform_set_parameters(nt, pipit_transform_parameters(*t),
@@ -505,11 +544,12 @@ static pipit_status_t
 check(const reg_map_t *m)
 {
     unsigned order;
+    bool cyclic;
     double unit[PIPIT_MAX_DIM], phi[PIPIT_MAX_DIM];
     int64_t w;
     for (unsigned d = 0; d < PIPIT_MAX_DIM; d++)
         unit[d] = 1.0;
-    pipit_status_t st = read_order(m, &order);
+    pipit_status_t st = read_order(m, &order, &cyclic);
     if (st == PIPIT_OK)
         st = read_final_spacing(m, unit, phi);
     unsigned R = m->n_levels > 0 ? m->n_levels : 1;

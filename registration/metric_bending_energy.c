@@ -94,6 +94,13 @@ bending_begin_level(void *state, const reg_level_t *L)
     st->initial = NULL;
     st->dim = L->dim;
     pipit__mat_identity(st->dim, st->J);
+    /* Its second derivatives would need the wrapped support: refused
+     * rather than a silent 0, which is what a grid-less transform gets. */
+    if (pipit_bspline_transform_cyclic_grid(L->optimized) != NULL)
+        return pipit__error(PIPIT_EUNSUPPORTED,
+                            "TransformBendingEnergyPenalty: a cyclic "
+                            "B-spline transform (UseCyclicTransform "
+                            "\"true\") is not supported");
     const pipit_bspline_grid_t *g = pipit_bspline_transform_grid(L->optimized);
     if (g != NULL) {
         unsigned d = L->dim;

@@ -340,11 +340,10 @@ get_kind(const src_t *s, kind_t *kind)
 /* A B-spline grid from the Grid* keys, elastix's defaults where absent. */
 static pipit_status_t
 get_grid(const src_t *s, unsigned dim, pipit_bspline_grid_t *g,
-         unsigned *order)
+         unsigned *order, bool *cyclic)
 {
     pipit_status_t st;
     int64_t v;
-    bool cyclic;
     pipit_bspline_grid_init(g, dim);
     if ((st = check_count(s, "GridSize", dim, dim)) != PIPIT_OK ||
         (st = check_count(s, "GridIndex", dim, dim)) != PIPIT_OK)
@@ -369,15 +368,17 @@ get_grid(const src_t *s, unsigned dim, pipit_bspline_grid_t *g,
             PIPIT_OK ||
         (st = get_int(s, "BSplineTransformSplineOrder", 0, 3, &v)) !=
             PIPIT_OK ||
-        (st = get_bool(s, "UseCyclicTransform", false, &cyclic)) !=
+        (st = get_bool(s, "UseCyclicTransform", false, cyclic)) !=
             PIPIT_OK)
         return st;
     if (v < 1 || v > 3)
         return key_error(s, "BSplineTransformSplineOrder", PIPIT_EFORMAT,
                          "value %lld is not 1, 2 or 3", (long long)v);
-    if (cyclic)
-        return key_error(s, "UseCyclicTransform", PIPIT_EUNSUPPORTED,
-                         "value 'true': pipit has no cyclic B-spline");
+    if (*cyclic && g->size[dim - 1] < (size_t)v + 1)
+        return key_error(s, "GridSize", PIPIT_EFORMAT,
+                         "UseCyclicTransform \"true\" needs at least %lld "
+                         "control points on the last axis, not %zu",
+                         (long long)v + 1, g->size[dim - 1]);
     *order = (unsigned)v;
     return PIPIT_OK;
 }
@@ -408,9 +409,12 @@ make_kind(const src_t *s, kind_t kind, unsigned dim, pipit_transform_t **t)
     if (kind == KIND_BSPLINE) {
         pipit_bspline_grid_t g;
         unsigned order = 3;
-        if ((st = get_grid(s, dim, &g, &order)) != PIPIT_OK)
+        bool cyclic = false;
+        if ((st = get_grid(s, dim, &g, &order, &cyclic)) != PIPIT_OK)
             return st;
-        if ((*t = pipit_bspline_transform_new(dim, order, &g)) == NULL)
+        *t = cyclic ? pipit_bspline_transform_new_cyclic(dim, order, &g)
+                    : pipit_bspline_transform_new(dim, order, &g);
+        if (*t == NULL)
             return prefixed(s, "GridSize", constructor_status());
         return PIPIT_OK;
     }
@@ -546,7 +550,7 @@ get_parameters(const src_t *s, pipit_transform_t *t)
                          "value %lld, but %s in dimension %u%s takes %zu",
                          (long long)n, pipit_transform_name(t),
                          pipit_transform_dim(t),
-                         pipit_bspline_transform_grid(t) != NULL
+                         pipit_bspline_transform_order(t) != 0
                              ? " on this grid"
                              : "",
                          want);

@@ -174,7 +174,10 @@ set_specific(pipit_params_t *p, const pipit_transform_t *t, int gp)
     pipit_status_t st;
     unsigned dim = pipit_transform_dim(t);
     const pipit_bspline_grid_t *g = pipit_bspline_transform_grid(t);
+    const pipit_bspline_grid_t *gc = pipit_bspline_transform_cyclic_grid(t);
     const double *c = pipit_transform_center(t);
+    if (gc != NULL)
+        g = gc;
     if (g != NULL) {
         long long size[PIPIT_MAX_DIM], index[PIPIT_MAX_DIM];
         char order[8];
@@ -193,7 +196,8 @@ set_specific(pipit_params_t *p, const pipit_transform_t *t, int gp)
             (st = pipit_params_set_string(p, "BSplineTransformSplineOrder",
                                           order)) != PIPIT_OK)
             return st;
-        return pipit_params_set_string(p, "UseCyclicTransform", "false");
+        return pipit_params_set_string(p, "UseCyclicTransform",
+                                       gc != NULL ? "true" : "false");
     }
     if (c == NULL)
         return PIPIT_OK; /* a translation has no group */

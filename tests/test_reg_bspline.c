@@ -219,9 +219,10 @@ test_errors(void)
                3);
     st = pipit__reg_transform_bspline.create(&s, &t, &sc);
     ASSERT_FAILS_WITH(st, PIPIT_EINVAL, "GridSpacingSchedule");
+    /* A period of 10 over spacing 8: one control point, four needed. */
     m = map_of("(UseCyclicTransform \"true\")\n", 2, 1);
     st = pipit__reg_transform_bspline.create(&s, &t, &sc);
-    ASSERT_FAILS_WITH(st, PIPIT_EUNSUPPORTED, "UseCyclicTransform");
+    ASSERT_FAILS_WITH(st, PIPIT_EINVAL, "UseCyclicTransform");
     m = map_of("(BSplineTransformSplineOrder 4)\n", 2, 1);
     st = pipit__reg_transform_recursive_bspline.create(&s, &t, &sc);
     CU_ASSERT_NOT_EQUAL(st, PIPIT_OK);
@@ -874,6 +875,181 @@ test_fast_path(void)
     pipit_transform_unref(a);
 }
 
+/* UseCyclicTransform "true": the grids elastix 5.0.1 laid
+ * (tests/data/transform/cyclic2d: its TransformParameters.0.txt for the
+ * last of two levels in 2-D, grid3d.txt for one level in 3-D), and the
+ * first level's from the formula: floor(period / h) control points over
+ * the last axis, spaced to tile the period. */
+static void
+test_grid_cyclic(void)
+{
+    const size_t n[2] = { 40, 30 };
+    const double sp[2] = { 1.5, 2.0 }, o[2] = { 3.0, -4.0 };
+    pipit_image_t *img = blank(2, n, sp, o);
+    reg_map_t m = map_of("(UseCyclicTransform \"true\")\n"
+                         "(FinalGridSpacingInPhysicalUnits 10 7)\n",
+                         2, 2);
+    reg_transform_setup_t s = { .map = &m, .fixed = img, .moving = img };
+    pipit_bspline_grid_t g;
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 1, &g));
+    const double sp1[2] = { 10, 7.5 }, or1[2] = { -7.75, -1.25 };
+    CU_ASSERT_EQUAL(g.size[0], 9);
+    CU_ASSERT_EQUAL(g.size[1], 8);
+    assert_vec(g.spacing, sp1, 2, 1e-12);
+    assert_vec(g.origin, or1, 2, 1e-12);
+    /* Level 0: h = (20, 14); y: floor(60 / 14) = 4 points 15 apart,
+     * the first at -4 + (15 - 2) / 2; x as ever: ceil(60 / 20) + 3. */
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 0, &g));
+    const double sp0[2] = { 20, 15 },
+                 or0[2] = { 3.0 - (5 * 20 - 39 * 1.5) / 2, 2.5 };
+    CU_ASSERT_EQUAL(g.size[0], 6);
+    CU_ASSERT_EQUAL(g.size[1], 4);
+    assert_vec(g.spacing, sp0, 2, 1e-12);
+    assert_vec(g.origin, or0, 2, 1e-12);
+    /* create gives a cyclic transform, which the plain accessor (and so
+     * the registration's fast path) does not take for a plain one. */
+    pipit_transform_t *t = NULL;
+    double *sc = NULL;
+    ASSERT_OK(pipit__reg_transform_bspline.create(&s, &t, &sc));
+    CU_ASSERT_PTR_NULL(pipit_bspline_transform_grid(t));
+    CU_ASSERT_PTR_NOT_NULL(pipit_bspline_transform_cyclic_grid(t));
+    CU_ASSERT_EQUAL(pipit_transform_n_parameters(t), 2 * 6 * 4);
+    reg_bspline_fast_t bf;
+    CU_ASSERT_FALSE(pipit__reg_bspline_fast_init(&bf, t));
+    pipit_transform_unref(t);
+    pipit__free(sc);
+    pipit_image_unref(img);
+
+    const size_t n3[3] = { 20, 16, 30 };
+    const double sp3[3] = { 1.5, 1.0, 1.1 }, o3[3] = { 10.0, -5.0, 3.0 };
+    const double c = cos(0.2), si = sin(0.2);
+    const double dir[9] = { c, -si, 0, si, c, 0, 0, 0, 1 };
+    img = blank(3, n3, sp3, o3);
+    ASSERT_OK(pipit_image_set_direction(img, dir));
+    m = map_of("(UseCyclicTransform \"true\")\n"
+               "(FinalGridSpacingInPhysicalUnits 8 6 7.7)\n"
+               "(GridSpacingSchedule 1.0)\n",
+               3, 1);
+    s.fixed = s.moving = img;
+    ASSERT_OK(pipit__reg_bspline_level_grid(&s, 0, &g));
+    const double sp3g[3] = { 8, 6, 8.25 },
+                 or3g[3] = { 1.9343708470, -14.2875253091, 6.575 };
+    CU_ASSERT_EQUAL(g.size[0], 7);
+    CU_ASSERT_EQUAL(g.size[1], 6);
+    CU_ASSERT_EQUAL(g.size[2], 4);
+    assert_vec(g.spacing, sp3g, 3, 1e-9);
+    assert_vec(g.origin, or3g, 3, 1e-9); /* elastix printed 10 decimals */
+    pipit_image_unref(img);
+}
+
+static double
+beta3(double t)
+{
+    t = fabs(t);
+    return t < 1 ? 2.0 / 3 - t * t + t * t * t / 2
+                 : t < 2 ? (2 - t) * (2 - t) * (2 - t) / 6 : 0.0;
+}
+
+/* A cyclic cubic B-spline in 2-D on a rotated grid, against the formula
+ * with the last axis's control points repeated every g1 (the sum over
+ * the images m·g1): T_x = x + Σ c_k β(u0 - k0) Σ_m β(u1 - k1 - m g1),
+ * T_y = y; the field repeats after the period along the grid's last
+ * axis; dT/dμ are those weights at ascending indices; the spatial
+ * Jacobian is T's central difference. */
+static void
+test_cyclic_periodic(void)
+{
+    const size_t g0 = 7, g1 = 5;
+    const double h[2] = { 2.0, 3.0 }, org[2] = { 1.0, -2.0 };
+    const double a = 0.5, c = cos(a), s = sin(a);
+    pipit_bspline_grid_t grid;
+    pipit_bspline_grid_init(&grid, 2);
+    grid.size[0] = g0, grid.size[1] = g1;
+    grid.spacing[0] = h[0], grid.spacing[1] = h[1];
+    grid.origin[0] = org[0], grid.origin[1] = org[1];
+    const double R[4] = { c, -s, s, c };
+    memcpy(grid.direction, R, sizeof R);
+    pipit_transform_t *t = pipit_bspline_transform_new_cyclic(2, 3, &grid);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+    size_t np = g0 * g1;
+    double mu[2 * 35];
+    uint32_t r = 12345;
+    for (size_t k = 0; k < 2 * np; k++) {
+        r = r * 1103515245u + 12345u;
+        mu[k] = ((double)(r >> 8) / (1 << 24) - 0.5) * 4.0;
+    }
+    ASSERT_OK(pipit_transform_set_parameters(t, mu, 2 * np));
+    size_t idx[64];
+    double val[128];
+    CU_ASSERT_EQUAL(pipit_transform_jacobian_size(t), 32);
+    double worst = 0, worst_period = 0, worst_sj = 0;
+    for (int i = 0; i < 200; i++) {
+        /* u0 in [1, g0 - 2), u1 anywhere in [-2 g1, 3 g1) */
+        double u0 = 1.0 + (double)(g0 - 3) * (i % 20 + 0.37) / 20.0;
+        double u1 = -2.0 * (double)g1 +
+                    5.0 * (double)g1 * (i / 20 + 0.5 * (i % 3)) / 10.0;
+        double q[2] = { u0 * h[0], u1 * h[1] }, x[2], y[2], yp[2], xp[2];
+        x[0] = org[0] + c * q[0] - s * q[1];
+        x[1] = org[1] + s * q[0] + c * q[1];
+        pipit_transform_point(t, x, y);
+        CU_ASSERT_EQUAL(y[1], x[1]);
+        double want = x[0];
+        double wk[35] = { 0 };
+        for (size_t k1 = 0; k1 < g1; k1++)
+            for (size_t k0 = 0; k0 < g0; k0++) {
+                double b1 = 0;
+                for (int mm = -4; mm <= 4; mm++)
+                    b1 += beta3(u1 - (double)k1 - mm * (double)g1);
+                wk[k1 * g0 + k0] = beta3(u0 - (double)k0) * b1;
+                want += mu[k1 * g0 + k0] * wk[k1 * g0 + k0];
+            }
+        worst = fmax(worst, fabs(y[0] - want));
+        /* one period further along the grid's last axis */
+        double P = (double)g1 * h[1];
+        xp[0] = x[0] - s * P, xp[1] = x[1] + c * P;
+        pipit_transform_point(t, xp, yp);
+        worst_period = fmax(worst_period,
+                            fabs((yp[0] - xp[0]) - (y[0] - x[0])));
+        size_t m = pipit_transform_jacobian(t, x, idx, val);
+        CU_ASSERT_EQUAL_FATAL(m, 16);
+        for (size_t k = 0; k < m; k++) {
+            if (k > 0)
+                CU_ASSERT(idx[k] > idx[k - 1]);
+            CU_ASSERT(idx[k] < np);
+            CU_ASSERT(fabs(val[k] - wk[idx[k]]) < 1e-12);
+            CU_ASSERT_EQUAL(val[m + k], 0.0); /* T_y depends on nothing */
+        }
+        double J[4], e = 1e-5;
+        pipit_transform_spatial_jacobian(t, x, J);
+        for (int col = 0; col < 2; col++) {
+            double xa[2] = { x[0], x[1] }, xb[2] = { x[0], x[1] }, ya[2],
+                   yb[2];
+            xa[col] += e, xb[col] -= e;
+            pipit_transform_point(t, xa, ya);
+            pipit_transform_point(t, xb, yb);
+            for (int row = 0; row < 2; row++)
+                worst_sj = fmax(worst_sj, fabs(J[row * 2 + col] -
+                                               (ya[row] - yb[row]) / (2 * e)));
+        }
+    }
+    printf("\n    cyclic: |T - formula| %.2g, |u(x + P) - u(x)| %.2g, "
+           "|dT/dx - differences| %.2g",
+           worst, worst_period, worst_sj);
+    CU_ASSERT(worst < 1e-12);
+    CU_ASSERT(worst_period < 1e-12);
+    CU_ASSERT(worst_sj < 1e-7);
+    /* Outside the valid range on the other axis: unmoved. */
+    double x[2] = { org[0] + c * 0.5 * h[0], org[1] + s * 0.5 * h[0] }, y[2];
+    pipit_transform_point(t, x, y);
+    CU_ASSERT_EQUAL(y[0], x[0]);
+    CU_ASSERT_EQUAL(pipit_transform_jacobian(t, x, idx, val), 0);
+    pipit_transform_unref(t);
+    /* Fewer control points on the last axis than the support: refused. */
+    grid.size[1] = 3;
+    CU_ASSERT_PTR_NULL(pipit_bspline_transform_new_cyclic(2, 3, &grid));
+    CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(), "GridSize[1]"));
+}
+
 const test_case_t test_reg_bspline_cases[] = {
     { "fast_path", test_fast_path },
     { "grid_example", test_grid_example },
@@ -886,5 +1062,7 @@ const test_case_t test_reg_bspline_cases[] = {
     { "run_3d", test_run_3d },
     { "threads", test_threads },
     { "transformix_result", test_transformix_result },
+    { "grid_cyclic", test_grid_cyclic },
+    { "cyclic_periodic", test_cyclic_periodic },
     { NULL, NULL },
 };

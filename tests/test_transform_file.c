@@ -748,7 +748,7 @@ test_errors(void)
           PIPIT_EFORMAT, "'GridSize' has 3 values" },
         { "(Transform \"BSplineTransform\")\n(NumberOfParameters 2)\n"
           "(TransformParameters 1 2)\n(UseCyclicTransform \"true\")\n",
-          PIPIT_EUNSUPPORTED, "cyclic" },
+          PIPIT_EFORMAT, "UseCyclicTransform \"true\" needs at least 4" },
         { "(Transform \"BSplineTransform\")\n(NumberOfParameters 2)\n"
           "(TransformParameters 1 2)\n(GridSpacing 1 0)\n",
           PIPIT_EFORMAT, "bad.txt" },

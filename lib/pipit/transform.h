@@ -210,11 +210,34 @@ PIPIT_API void pipit_bspline_grid_init(pipit_bspline_grid_t *g, unsigned dim);
 PIPIT_API pipit_transform_t *pipit_bspline_transform_new(
     unsigned dim, unsigned order, const pipit_bspline_grid_t *grid);
 
-/** The grid of a B-spline transform, borrowed; NULL for other kinds. */
+/**
+ * A new cyclic B-spline transform (elastix `UseCyclicTransform "true"`),
+ * for images whose last axis is time over one period: as
+ * pipit_bspline_transform_new, except along the last grid axis, where
+ * control point k stands for coefficient k mod size (the field repeats
+ * every size · spacing, and no point leaves the grid along that axis),
+ * and nothing moves along that axis: the last component of T(x) is x's
+ * and depends on no parameter (the last block of coefficients is kept,
+ * read and written, but unused, as in elastix). The last axis needs
+ * size >= order + 1 (PIPIT_EINVAL otherwise).
+ */
+PIPIT_API pipit_transform_t *pipit_bspline_transform_new_cyclic(
+    unsigned dim, unsigned order, const pipit_bspline_grid_t *grid);
+
+/**
+ * The grid of a B-spline transform, borrowed; NULL for other kinds, a
+ * cyclic B-spline included (code reading a plain grid's index arithmetic
+ * would misread its wrapping axis; see the next function).
+ */
 PIPIT_API const pipit_bspline_grid_t *pipit_bspline_transform_grid(
     const pipit_transform_t *t);
 
-/** The spline order of a B-spline transform; 0 for other kinds. */
+/** The grid of a cyclic B-spline transform, borrowed; NULL otherwise. */
+PIPIT_API const pipit_bspline_grid_t *pipit_bspline_transform_cyclic_grid(
+    const pipit_transform_t *t);
+
+/** The spline order of a B-spline transform, cyclic or not; 0 for other
+ * kinds. */
 PIPIT_API unsigned pipit_bspline_transform_order(const pipit_transform_t *t);
 
 /* ---- Chains (elastix InitialTransformParametersFileName) ---------- */

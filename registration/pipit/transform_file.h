@@ -110,8 +110,7 @@ PIPIT_API pipit_status_t pipit_tp_settings_from_params(
  * refuses, a cycle of initial files, dimensions that differ along the
  * chain; every file's grid and resampler keys are checked as
  * pipit_tp_settings_from_params does), PIPIT_EINVAL (an unknown
- * Transform, listing the known ones), PIPIT_EUNSUPPORTED
- * (UseCyclicTransform "true"), PIPIT_ENOMEM. Messages name the file,
+ * Transform, listing the known ones), PIPIT_ENOMEM. Messages name the file,
  * the line and the key. On failure the out pointers are NULL.
  */
 PIPIT_API pipit_status_t pipit_tp_read(const char *path,
