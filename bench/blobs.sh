@@ -32,6 +32,16 @@
 #              and B-spline (bench/reg_make3d_bspline, bspline3d.txt vs
 #              presets/bspline-3d-mono.txt). Goal for the B-spline preset:
 #              under 0.3 s at 1 thread with a mean error at most elastix's.
+#              Then the multi-modal presets on the same kind of pairs with
+#              the moving image remapped by bench/reg_multimodal (a
+#              non-monotonic intensity curve, as T2 against T1, plus
+#              noise; same known transform): rigid (bench/reg_make3d
+#              --rigid, rigid3d_mi.txt vs presets/rigid-3d-multi.txt),
+#              affine (affine3d_mi.txt vs presets/affine-3d-multi.txt) and
+#              B-spline (bspline3d_mi.txt vs presets/bspline-3d-multi.txt);
+#              the *_mi.txt files are affine3d.txt / bspline3d.txt with
+#              Mattes mutual information. Goal: each preset at least
+#              elastix's accuracy, and faster. REPS repetitions (median).
 #
 # A program that fails (for instance `pipit register` answering that
 # BSplineTransform is an unknown component, before that component is
@@ -42,10 +52,11 @@
 # Environment:
 #   CASES="blobs bspline3d presets"
 #   THREADS="1 2"     TOOLS="elastix pipit api"
-#   REPS=5            repetitions per measurement (median) for blobs
-#   REPS3D=1          repetitions for the 3-D cases (elastix takes ~1 min)
+#   REPS=5            repetitions per measurement (median) for blobs, presets
+#   REPS3D=1          repetitions for bspline3d (elastix takes ~1 min)
 #   SIZE3D=128        voxels per axis of bspline3d
 #   PRESET_SIZE="96 96 80"   the presets' 3-D cases
+#   PRESET_KINDS="mono multi"  which presets rows to run
 #   WORK=DIR          where outputs go (default: a new folder in /tmp)
 #   ELASTIX=/usr/bin/elastix  PIPIT=BUILD/tools/pipit  API=BUILD/bench/register_api
 set -u
@@ -63,6 +74,7 @@ REPS=${REPS:-5}
 REPS3D=${REPS3D:-1}
 SIZE3D=${SIZE3D:-128}
 PRESET_SIZE=${PRESET_SIZE:-"96 96 80"}
+PRESET_KINDS=${PRESET_KINDS:-"mono multi"}
 ELASTIX=${ELASTIX:-/usr/bin/elastix}
 WORK=${WORK:-$(mktemp -d /tmp/pipit-blobs-bench.XXXXXX)}
 mkdir -p "$WORK"
@@ -72,13 +84,14 @@ API=${API:-$build/bench/register_api}
 ACC=$build/bench/reg_accuracy
 MAKE3D=$build/bench/reg_make3d
 MAKEBS=$build/bench/reg_make3d_bspline
+REMAP=$build/bench/reg_multimodal
 TIME=/usr/bin/time
 
 if [ ! -x "$TIME" ]; then
     echo "blobs.sh: $TIME is missing (Debian package 'time')" >&2
     exit 2
 fi
-for p in "$ACC" "$MAKE3D" "$MAKEBS"; do
+for p in "$ACC" "$MAKE3D" "$MAKEBS" "$REMAP"; do
     if [ ! -x "$p" ]; then
         echo "blobs.sh: $p is missing: make -C $build bench-register" >&2
         exit 2
@@ -227,19 +240,52 @@ for case in $CASES; do
         presets)
             # shellcheck disable=SC2086
             set -- $PRESET_SIZE
-            sz=$1x$2x$3 N=$REPS3D WITH_API=0 RSS_TARGET=">= 1"
+            sz=$1x$2x$3 N=$REPS WITH_API=0 RSS_TARGET=">= 1" ACC_ARGS=""
+            # kind WORD: whether PRESET_KINDS names it
+            kind() { case " $PRESET_KINDS " in *" $1 "*) ;; *) return 1 ;; esac; }
+            # remap DIR: DIR/moving-mi.mha, the multi-modal moving image
+            remap() {
+                [ -f "$1/moving-mi.mha" ] ||
+                    "$REMAP" "$1/moving.mha" "$1/moving-mi.mha" >/dev/null
+            }
+            if kind multi; then
+                d=$WORK/rigid3d-data-$sz
+                [ -f "$d/truth.txt" ] || "$MAKE3D" --rigid "$d" "$@" >/dev/null || continue
+                remap "$d" || continue
+                F=$d/fixed.mha M=$d/moving-mi.mha ACC_TRUTH=$d/truth.txt
+                P="-p $data/rigid3d_mi.txt"; side_by_side "rigid3d_mi.txt@$sz"
+                P="-p $presets/rigid-3d-multi.txt"; side_by_side "preset:rigid-3d-multi"
+            fi
             d=$WORK/affine3d-data-$sz
             [ -f "$d/truth.txt" ] || "$MAKE3D" "$d" "$@" >/dev/null || continue
-            F=$d/fixed.mha M=$d/moving.mha ACC_ARGS="" ACC_TRUTH=$d/truth.txt
-            P="-p $data/affine3d.txt"; side_by_side "affine3d.txt@$sz"
-            P="-p $presets/affine-3d-mono.txt"; side_by_side "preset:affine-3d-mono"
+            F=$d/fixed.mha M=$d/moving.mha ACC_TRUTH=$d/truth.txt
+            if kind mono; then
+                P="-p $data/affine3d.txt"; side_by_side "affine3d.txt@$sz"
+                P="-p $presets/affine-3d-mono.txt"; side_by_side "preset:affine-3d-mono"
+            fi
+            if kind multi; then
+                remap "$d" || continue
+                M=$d/moving-mi.mha
+                P="-p $data/affine3d_mi.txt"; side_by_side "affine3d_mi.txt@$sz"
+                P="-p $presets/affine-3d-multi.txt"; side_by_side "preset:affine-3d-multi"
+            fi
             d=$WORK/bspline3d-data-$sz
             [ -f "$d/truth.txt" ] || "$MAKEBS" "$d" "$@" >/dev/null || continue
             F=$d/fixed.mha M=$d/moving.mha ACC_TRUTH=$d/truth.txt
-            P="-p $data/bspline3d.txt"; side_by_side "bspline3d.txt@$sz"
-            P="-p $presets/bspline-3d-mono.txt"; side_by_side "preset:bspline-3d-mono"
-            echo "  goal: preset:bspline-3d-mono under 0.3 s at 1 thread," \
-                 "mean error at most elastix's bspline3d.txt" ;;
+            if kind mono; then
+                P="-p $data/bspline3d.txt"; side_by_side "bspline3d.txt@$sz"
+                P="-p $presets/bspline-3d-mono.txt"; side_by_side "preset:bspline-3d-mono"
+                echo "  goal: preset:bspline-3d-mono under 0.3 s at 1 thread," \
+                     "mean error at most elastix's bspline3d.txt"
+            fi
+            if kind multi; then
+                remap "$d" || continue
+                M=$d/moving-mi.mha
+                P="-p $data/bspline3d_mi.txt"; side_by_side "bspline3d_mi.txt@$sz"
+                P="-p $presets/bspline-3d-multi.txt"; side_by_side "preset:bspline-3d-multi"
+                echo "  goal: each *-3d-multi preset at least as accurate as" \
+                     "elastix's *_mi.txt, and faster"
+            fi ;;
         *) echo "blobs.sh: unknown case $case" >&2 ;;
     esac
 done

@@ -48,6 +48,12 @@ noinst_PROGRAMS += bench/reg_make3d_bspline
 bench_reg_make3d_bspline_SOURCES = bench/reg_make3d_bspline.c
 bench_reg_make3d_bspline_CFLAGS = $(AM_CFLAGS) -O2
 bench_reg_make3d_bspline_LDADD = libpipit-internal.la
+# The multi-modal cases (presets bench): the moving image of either
+# generator remapped through a non-monotonic curve, plus noise.
+noinst_PROGRAMS += bench/reg_multimodal
+bench_reg_multimodal_SOURCES = bench/reg_multimodal.c
+bench_reg_multimodal_CFLAGS = $(AM_CFLAGS) -O2
+bench_reg_multimodal_LDADD = libpipit-internal.la
 bench_reg_accuracy_SOURCES = bench/reg_accuracy.c
 bench_reg_accuracy_CFLAGS = $(AM_CFLAGS) -O2
 bench_reg_accuracy_LDADD = libpipit-internal.la
@@ -63,4 +69,4 @@ TESTS += bench/test_reg_tools.sh
 .PHONY: bench-register
 bench-register: bench/register_api$(EXEEXT) bench/reg_make3d$(EXEEXT) \
 	bench/reg_make3d_bspline$(EXEEXT) bench/reg_accuracy$(EXEEXT) \
-	tools/pipit$(EXEEXT)
+	bench/reg_multimodal$(EXEEXT) tools/pipit$(EXEEXT)

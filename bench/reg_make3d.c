@@ -23,15 +23,21 @@
  * fixed(x), so the moving image is the fixed one resampled through
  * T^-1 (cubic B-spline, default 0) on the same grid.
  *
+ * With --rigid the truth is the rotations and the translation only
+ * (scales 1, no shear): the case of the rigid presets (still written as
+ * an AffineTransform, which bench/reg_accuracy compares point by point).
+ *
  * Writes DIR/fixed.mha, DIR/moving.mha and DIR/truth.txt (T as an
  * elastix TransformParameters file, read by bench/reg_accuracy and by
  * transformix).
  *
- * Usage: bench/reg_make3d DIR [N | NX NY NZ]   (voxels per axis, 128;
- *        the texture's Gaussian scales with the mean of the three)
+ * Usage: bench/reg_make3d [--rigid] DIR [N | NX NY NZ]   (voxels per
+ *        axis, 128; the texture's Gaussian scales with the mean of the
+ *        three)
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,9 +95,10 @@ envelope_fill(const pipit_image_t *image, const pipit_region_t *region,
     return PIPIT_OK;
 }
 
-/* A = R(z) R(y) R(x) S H: small rotations, scales and one shear. */
+/* A = R(z) R(y) R(x) S H: small rotations, scales and one shear (S H
+ * the identity when rigid). */
 static void
-truth_matrix(double *a)
+truth_matrix(double *a, bool rigid)
 {
     const double deg = M_PI / 180.0;
     double ax = 4.0 * deg, ay = -3.0 * deg, az = 5.0 * deg;
@@ -99,6 +106,10 @@ truth_matrix(double *a)
     double ry[9] = { cos(ay), 0, sin(ay), 0, 1, 0, -sin(ay), 0, cos(ay) };
     double rz[9] = { cos(az), -sin(az), 0, sin(az), cos(az), 0, 0, 0, 1 };
     double sh[9] = { 1.05, 0.04, 0, 0, 0.96, 0, 0, 0, 1.03 };
+    if (rigid) {
+        const double id[9] = { 1, 0, 0, 0, 1, 0, 0, 0, 1 };
+        memcpy(sh, id, sizeof sh);
+    }
     double t1[9], t2[9];
     const double *m[4] = { rz, ry, rx, sh };
     memcpy(t1, m[0], sizeof t1);
@@ -129,8 +140,13 @@ set_grid(pipit_node_t *src, const char *size)
 int
 main(int argc, char **argv)
 {
+    bool rigid = argc > 1 && strcmp(argv[1], "--rigid") == 0;
+    if (rigid) {
+        argv++;
+        argc--;
+    }
     if (argc != 2 && argc != 3 && argc != 5) {
-        fprintf(stderr, "usage: reg_make3d DIR [N | NX NY NZ]\n");
+        fprintf(stderr, "usage: reg_make3d [--rigid] DIR [N | NX NY NZ]\n");
         return 2;
     }
     const char *dir = argv[1];
@@ -209,7 +225,7 @@ main(int argc, char **argv)
         goto done;
     }
     double p[12];
-    truth_matrix(p);
+    truth_matrix(p, rigid);
     p[9] = 3.0;
     p[10] = -2.5;
     p[11] = 4.0;

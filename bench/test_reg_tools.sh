@@ -2,11 +2,14 @@
 # SPDX-License-Identifier: Apache-2.0
 # The registration bench's own tools against answers known in closed
 # form: bench/reg_accuracy on transforms that differ from the truth by a
-# known translation or rotation, and bench/reg_make3d's grid and centre.
+# known translation or rotation, bench/reg_make3d's grid and centre (and
+# --rigid's rotation), and bench/reg_multimodal's curve.
 # Run by `make check` from the build folder (srcdir set by automake).
 set -u
 ACC=./bench/reg_accuracy
 MAKE3D=./bench/reg_make3d
+REMAP=./bench/reg_multimodal
+PIPIT=./tools/pipit
 DATA=${srcdir:-.}/tests/data/registration
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/pipit-regbench-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
@@ -78,6 +81,50 @@ $ACC "$TMP/shift.txt" "$TMP/v/truth.txt" "$TMP/v/fixed.mha" >"$TMP/out5" 2>&1
 near rms_vox 1.732050808 1e-5 "$TMP/out5"
 near max_vox 1.732050808 1e-5 "$TMP/out5"
 near rms_mm 2.165640783 1e-5 "$TMP/out5"
+
+# 3a. reg_make3d --rigid: the truth's matrix is a rotation (A'A = I,
+# det 1) and its translation that of the affine truth, (3, -2.5, 4).
+$MAKE3D --rigid "$TMP/vr" 24 >/dev/null 2>&1 ||
+    { echo "FAIL: reg_make3d --rigid"; fails=$((fails + 1)); }
+sed -n 's/^(TransformParameters \(.*\))/\1/p' "$TMP/vr/truth.txt" | awk '{
+    e = 0
+    for (i = 0; i < 3; i++) for (j = 0; j < 3; j++) {
+        s = 0
+        for (k = 0; k < 3; k++) s += $(3 * k + i + 1) * $(3 * k + j + 1)
+        d = s - (i == j); if (d < 0) d = -d; if (d > e) e = d
+    }
+    det = $1 * ($5 * $9 - $6 * $8) - $2 * ($4 * $9 - $6 * $7) + $3 * ($4 * $8 - $5 * $7)
+    t = ($10 - 3) ^ 2 + ($11 + 2.5) ^ 2 + ($12 - 4) ^ 2
+    exit !(e < 1e-9 && det > 1 - 1e-9 && det < 1 + 1e-9 && t < 1e-18) }' ||
+    { echo "FAIL: reg_make3d --rigid truth is not the rotation + (3, -2.5, 4)"
+      grep '^(TransformParameters' "$TMP/vr/truth.txt"; fails=$((fails + 1)); }
+
+# 3c. reg_multimodal without noise on constant images: the curve's
+# knots and a point between (u = 0.45: 0.9 + 0.5 (0.7 - 0.9) = 0.8; u =
+# 0.7: 0.3 + (2/3) 0.25), 0 below 0, the last knot above 1000. With
+# noise sigma 20 the values spread (min < max).
+# (value + shift) * scale: 0 first, then the constant
+$PIPIT filter shift-scale --scale 0 "$TMP/v/fixed.mha" "$TMP/zero.mha" \
+    >/dev/null 2>&1 || { echo "FAIL: pipit filter shift-scale"; fails=$((fails + 1)); }
+for vg in "0 0" "200 150" "400 900" "450 800" "600 300" "700 466.6667" \
+    "1000 200" "-5 0" "1500 200"; do
+    set -- $vg
+    $PIPIT filter shift-scale --shift "$1" "$TMP/zero.mha" "$TMP/c.mha" \
+        >/dev/null 2>&1 &&
+        $REMAP --sigma 0 "$TMP/c.mha" "$TMP/cm.mha" >/dev/null 2>&1 ||
+        { echo "FAIL: reg_multimodal on $1"; fails=$((fails + 1)); continue; }
+    $PIPIT info "$TMP/cm.mha" | awk -v w="$2" '/^min\/max/ {
+        d1 = $2 - w; d2 = $3 - w; if (d1 < 0) d1 = -d1; if (d2 < 0) d2 = -d2
+        ok = d1 < 1e-3 && d2 < 1e-3 } END { exit !ok }' ||
+        { echo "FAIL: reg_multimodal maps $1 to $($PIPIT info "$TMP/cm.mha" | grep min/max), expected $2"
+          fails=$((fails + 1)); }
+done
+$REMAP "$TMP/c.mha" "$TMP/cm.mha" >/dev/null 2>&1 &&
+    $PIPIT info "$TMP/cm.mha" | awk '/^min\/max/ { ok = $2 < 150 && $3 > 250 } END { exit !ok }' ||
+    { echo "FAIL: reg_multimodal's noise"; fails=$((fails + 1)); }
+$REMAP --sigma -1 "$TMP/c.mha" "$TMP/cm.mha" >"$TMP/out11" 2>&1
+[ $? = 2 ] && grep -q -- "--sigma -1" "$TMP/out11" ||
+    { echo "FAIL: reg_multimodal --sigma -1"; cat "$TMP/out11"; fails=$((fails + 1)); }
 
 # 3b. --rotation: the blobs truth written as an elastix Euler transform
 # (angle -15 deg about (127.5, 127.5), see reg_accuracy.c) is 0 off;
