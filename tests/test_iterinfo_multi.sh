@@ -95,6 +95,16 @@ check "$TMP/unused/IterationInfo.0.R1.txt" 0.5 100 0
 awk -F '\t' 'NR > 1 && $4 + 0 > 0 { n++ } END { exit !(n > 0) }' \
     "$TMP/unused/IterationInfo.0.R1.txt" ||
     failed "Metric1Use false: its 2:Metric1 column is all zero"
+# QuasiNewtonLBFGS: its columns and the per-metric ones, sorted (elastix
+# 5.0.1's header for this file); 4:||Gradient0|| sorts before 4a:
+sed -e 's/"AdaptiveStochasticGradientDescent"/"QuasiNewtonLBFGS"/' \
+    -e 's/(NumberOfResolutions 2)/(NumberOfResolutions 1)/' \
+    -e 's/(MaximumNumberOfIterations 10)/(MaximumNumberOfIterations 2)/' \
+    "$TMP/multi.txt" >"$TMP/lbfgs.txt"
+run lbfgs "$TMP/lbfgs.txt"
+LBFGS="1:ItNr${TAB}1a:SrchDirNr${TAB}1b:LineItNr${TAB}2:Metric${TAB}2:Metric0${TAB}2:Metric1${TAB}3:StepLength${TAB}4:||Gradient0||${TAB}4:||Gradient1||${TAB}4a:||Gradient||${TAB}4b:||SearchDir||${TAB}4c:DirGradient${TAB}5:Phase${TAB}6a:Wolfe1${TAB}6b:Wolfe2${TAB}7:LinSrchStopCondition${TAB}Time0[ms]${TAB}Time1[ms]${TAB}Time[ms]"
+h=$(head -n 1 "$TMP/lbfgs/IterationInfo.0.R0.txt")
+[ "$h" = "$LBFGS" ] || failed "QuasiNewtonLBFGS: header '$h', elastix's '$LBFGS'"
 # one metric: the optimizer's columns only
 run single "$TMP/single.txt"
 h=$(head -n 1 "$TMP/single/IterationInfo.0.R0.txt")
