@@ -7,7 +7,9 @@
  * components.c; this file owns the run: images, masks, generator, sample
  * sets, the cost the optimizer sees, the iteration rows and the result.
  */
+#include <assert.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,7 +98,29 @@ typedef struct run {
     double t_begin, t_iter;
     double last_metric;
     size_t iterations;
-    char row[640];
+    /* Per metric, its figures at the last evaluation on the iteration's
+     * samples, as elastix's combination metric keeps them for the
+     * IterationInfo: the unweighted value, the norm of its unweighted
+     * and unscaled derivative (NaN when none was asked) and its wall
+     * time. A metric with Use "false" is evaluated for them too (as
+     * elastix does) but only when someone reads them. */
+    double m_value[REG_MAX_METRICS], m_norm[REG_MAX_METRICS];
+    double m_ms[REG_MAX_METRICS];
+    /* The weights and uses the reported value really combines: for one
+     * metric its value as it is (weight 1). */
+    double m_weight[REG_MAX_METRICS];
+    bool m_used[REG_MAX_METRICS];
+    /* MultiMetricMultiResolutionRegistration: IterationInfo gains the
+     * per-metric columns (even for one metric, as elastix's). */
+    bool multi;
+    /* The map's IterationInfo header, its columns sorted by name as
+     * elastix sorts them, and where each comes from: an optimizer column
+     * (< n_base) or 3 j + {0 Metric<j>, 1 ||Gradient<j>||, 2 Time<j>}. */
+    char header[1024];
+    unsigned char col_src[64];
+    size_t n_cols, n_base;
+    char cells[1024]; /* the optimizer's row, cut at its tabs */
+    char row[2048];
 } run_t;
 
 static pipit_status_t
@@ -139,31 +163,72 @@ samples_of(run_t *run, size_t j)
     return &run->samples[j < run->n_samplers ? j : 0];
 }
 
+/* The Euclidean norm of d (n values); NaN when there is no derivative. */
+static double
+norm_of(const double *d, size_t n)
+{
+    if (d == NULL)
+        return NAN;
+    double s = 0.0;
+    for (size_t k = 0; k < n; k++)
+        s += d[k] * d[k];
+    return sqrt(s);
+}
+
 /* The cost over `set` (NULL: each metric's own samples): one metric as
- * it is, several as sum_j w_j C_j over those in use. */
+ * it is, several as sum_j w_j C_j over those in use. On the iteration's
+ * samples each metric's figures are kept for the report; they are extra
+ * reads, the combination's arithmetic is the same with or without them. */
 static pipit_status_t
 cost(run_t *run, const reg_samples_t *set, double *value, double *deriv)
 {
     const reg_level_t *L = &run->L;
     size_t valid;
+    bool keep = set == NULL;
     if (run->n_metrics == 1) {
         const reg_samples_t *s = set != NULL ? set : samples_of(run, 0);
-        return run->metric_k[0]->evaluate(run->metric[0], L, s, value, deriv,
-                                          &valid);
+        double t0 = keep ? now_s() : 0.0;
+        pipit_status_t st = run->metric_k[0]->evaluate(
+            run->metric[0], L, s, value, deriv, &valid);
+        if (keep && st == PIPIT_OK) {
+            run->m_ms[0] = 1e3 * (now_s() - t0);
+            run->m_value[0] = *value;
+            run->m_norm[0] = norm_of(deriv, L->n_params);
+        }
+        return st;
     }
+    /* A metric left out is evaluated only for someone to read it. */
+    bool unused_too = keep && run->reg->iter_fn != NULL;
     *value = 0.0;
     if (deriv != NULL)
         memset(deriv, 0, L->n_params * sizeof *deriv);
     for (size_t j = 0; j < run->n_metrics; j++) {
-        if (!run->use[j])
+        if (keep)
+            run->m_value[j] = run->m_norm[j] = run->m_ms[j] = NAN;
+        if (!run->use[j] && !unused_too)
             continue;
         const reg_samples_t *s = set != NULL ? set : samples_of(run, j);
         double v;
+        double t0 = keep ? now_s() : 0.0;
         pipit_status_t st = run->metric_k[j]->evaluate(
             run->metric[j], L, s, &v, deriv != NULL ? run->part : NULL,
             &valid);
+        if (!run->use[j] && st == PIPIT_ERANGE) {
+            /* Too few samples inside for a metric left out: no figures,
+             * and no new draw, which would change the result. */
+            pipit_error_clear();
+            continue;
+        }
         if (st != PIPIT_OK)
             return st;
+        if (keep) {
+            run->m_ms[j] = 1e3 * (now_s() - t0);
+            run->m_value[j] = v;
+            run->m_norm[j] =
+                norm_of(deriv != NULL ? run->part : NULL, L->n_params);
+        }
+        if (!run->use[j])
+            continue;
         *value += run->weight[j] * v;
         if (deriv != NULL)
             for (size_t k = 0; k < L->n_params; k++)
@@ -297,12 +362,12 @@ pb_grid_points(reg_problem_t *pb, size_t n, const double **points,
     return PIPIT_OK;
 }
 
-/* The IterationInfo row of spec §2.4 for this optimizer. */
+/* The optimizer's own IterationInfo cells (spec §2.4), tab-separated in
+ * the order of its `columns`, into b. */
 static void
-format_row(run_t *run, const reg_iteration_t *it, double ms)
+format_row(const run_t *run, const reg_iteration_t *it, double ms, char *b,
+           size_t cap)
 {
-    char *b = run->row;
-    size_t cap = sizeof run->row;
     const char *name = run->opt_k->name;
     if (strcmp(name, "AdaptiveStochasticGradientDescent") == 0)
         snprintf(b, cap, "%zu\t%.6f\t%.6f\t%.6f\t%.6f\t%.1f", it->iteration,
@@ -325,6 +390,123 @@ format_row(run_t *run, const reg_iteration_t *it, double ms)
                  it->metric, it->step_size, it->gradient_norm, ms);
 }
 
+/* Appends to b (capacity cap, *len used), truncating at the end. */
+static void
+append(char *b, size_t cap, size_t *len, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static void
+append(char *b, size_t cap, size_t *len, const char *fmt, ...)
+{
+    if (*len + 1 >= cap)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(b + *len, cap - *len, fmt, ap);
+    va_end(ap);
+    if (n > 0)
+        *len = *len + (size_t)n < cap ? *len + (size_t)n : cap - 1;
+}
+
+/* The name of column src (col_src's numbering) into b. */
+static void
+column_name(const run_t *run, size_t src, char *b, size_t cap)
+{
+    if (src < run->n_base) {
+        const char *c = run->opt_k->columns;
+        for (size_t i = 0; i < src; i++)
+            c = strchr(c, '\t') + 1;
+        size_t n = strcspn(c, "\t");
+        snprintf(b, cap, "%.*s", (int)n, c);
+        return;
+    }
+    /* j zero-padded to the digits of the metric count, as elastix */
+    int width = 0;
+    for (size_t i = run->n_metrics; i > 0; i /= 10)
+        width++;
+    size_t j = (src - run->n_base) / 3;
+    static const char *const forms[] = { "2:Metric%0*zu",
+                                         "4:||Gradient%0*zu||",
+                                         "Time%0*zu[ms]" };
+    snprintf(b, cap, forms[(src - run->n_base) % 3], width, j);
+}
+
+/* The map's IterationInfo header: the optimizer's columns and, for a
+ * multi-metric registration, 2:Metric<j>, 4:||Gradient<j>|| and
+ * Time<j>[ms] per metric, sorted by name in byte order as elastix's
+ * table keeps its columns (so 4:||Gradient0|| comes before
+ * 4:||Gradient|| and 4a:||Gradient||). Without them the header is the
+ * optimizer's, unchanged. */
+static void
+make_header(run_t *run)
+{
+    char names[64][40];
+    const char *c = run->opt_k->columns;
+    run->n_base = 1;
+    for (; *c != '\0'; c++)
+        run->n_base += *c == '\t';
+    run->n_cols = run->n_base + (run->multi ? 3 * run->n_metrics : 0);
+    assert(run->n_cols <= sizeof run->col_src);
+    for (size_t i = 0; i < run->n_cols; i++) {
+        column_name(run, i, names[i], sizeof names[i]);
+        size_t k = i;
+        if (run->multi) /* insertion sort; a dozen or so columns */
+            for (; k > 0 && strcmp(names[run->col_src[k - 1]], names[i]) > 0;
+                 k--)
+                run->col_src[k] = run->col_src[k - 1];
+        run->col_src[k] = (unsigned char)i;
+    }
+    size_t len = 0;
+    run->header[0] = '\0';
+    for (size_t k = 0; k < run->n_cols; k++)
+        append(run->header, sizeof run->header, &len, "%s%s",
+               k > 0 ? "\t" : "", names[run->col_src[k]]);
+}
+
+/* The IterationInfo row of spec §2.4 in the header's order. */
+static void
+make_row(run_t *run, const reg_iteration_t *it, double ms)
+{
+    if (!run->multi) {
+        format_row(run, it, ms, run->row, sizeof run->row);
+        return;
+    }
+    format_row(run, it, ms, run->cells, sizeof run->cells);
+    const char *cell[64];
+    char *c = run->cells;
+    for (size_t i = 0; i < run->n_base; i++) {
+        cell[i] = c;
+        char *tab = strchr(c, '\t');
+        if (tab == NULL) { /* a truncated row: the rest stays empty */
+            for (i++; i < run->n_base; i++)
+                cell[i] = "";
+            break;
+        }
+        *tab = '\0';
+        c = tab + 1;
+    }
+    size_t len = 0;
+    run->row[0] = '\0';
+    for (size_t k = 0; k < run->n_cols; k++) {
+        const char *sep = k > 0 ? "\t" : "";
+        size_t src = run->col_src[k];
+        if (src < run->n_base) {
+            append(run->row, sizeof run->row, &len, "%s%s", sep, cell[src]);
+            continue;
+        }
+        size_t j = (src - run->n_base) / 3, kind = (src - run->n_base) % 3;
+        if (kind == 0)
+            append(run->row, sizeof run->row, &len, "%s%.6f", sep,
+                   run->m_value[j]);
+        else if (kind == 1)
+            append(run->row, sizeof run->row, &len, "%s%.6f", sep,
+                   run->m_norm[j]);
+        else
+            append(run->row, sizeof run->row, &len, "%s%.1f", sep,
+                   run->m_ms[j]);
+    }
+}
+
 static pipit_status_t
 pb_report(reg_problem_t *pb, const reg_iteration_t *it)
 {
@@ -337,7 +519,7 @@ pb_report(reg_problem_t *pb, const reg_iteration_t *it)
     run->iterations++;
     if (r->iter_fn == NULL)
         return PIPIT_OK;
-    format_row(run, it, ms);
+    make_row(run, it, ms);
     pipit_registration_iteration_t pub = {
         .map = run->map.index,
         .level = run->L.level,
@@ -351,8 +533,14 @@ pb_report(reg_problem_t *pb, const reg_iteration_t *it)
         .asgd_time = it->asgd_time,
         .optimizer = run->opt_k->name,
         .row = run->row,
-        .header = run->opt_k->columns,
+        .header = run->header,
         .transform = run->L.transform,
+        .n_metrics = run->n_metrics,
+        .metric_values = run->m_value,
+        .metric_gradient_norms = run->m_norm,
+        .metric_times_ms = run->m_ms,
+        .metric_weights = run->m_weight,
+        .metric_used = run->m_used,
     };
     if (r->iter_fn(&pub, r->iter_user) != 0)
         return pipit__error(PIPIT_ECANCELED,
@@ -556,6 +744,11 @@ metric_weights(run_t *run, unsigned r)
             st = pipit__reg_get_bool(&run->map, key, r, true, &run->use[j]);
         any = any || run->use[j];
     }
+    /* What the reported value combines: one metric enters as it is. */
+    for (size_t j = 0; j < run->n_metrics; j++) {
+        run->m_weight[j] = run->n_metrics == 1 ? 1.0 : run->weight[j];
+        run->m_used[j] = run->n_metrics == 1 || run->use[j];
+    }
     if (st == PIPIT_OK && !any)
         st = pipit__error(PIPIT_EINVAL,
                           "%s: every Metric<j>Use is \"false\" at "
@@ -745,7 +938,9 @@ run_map(registration_t *reg, reg_map_t *map, const reg_inputs_t *in,
         goto done;
     run.n_samplers = c.n_samplers;
     run.n_metrics = c.n_metrics;
+    run.multi = c.multi;
     run.opt_k = c.optimizer;
+    make_header(&run);
     bool made = (run.opt = state_new(c.optimizer->state_size)) != NULL;
     for (size_t j = 0; j < c.n_samplers; j++) {
         run.sampler_k[j] = c.sampler[j];

@@ -104,6 +104,10 @@ EXTRA_DIST += tests/exports.sh
 # `pipit register`'s exit codes and checks before the first iteration.
 TESTS += tests/test_register_cli.sh
 EXTRA_DIST += tests/test_register_cli.sh
+# IterationInfo's per-metric columns of a multi-metric registration,
+# header as elastix 5.0.1's.
+TESTS += tests/test_iterinfo_multi.sh
+EXTRA_DIST += tests/test_iterinfo_multi.sh
 # tools/pipit with a stand-in registration node: `pipit register`'s
 # output folder tested apart from the real node (tests/fake_registration.c).
 check_PROGRAMS += tests/pipit-fake-register

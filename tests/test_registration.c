@@ -495,11 +495,11 @@ test_transform_only(void)
  * allocates nothing per iteration (or per sample). */
 static size_t
 allocations_for(pipit_image_t *f, pipit_image_t *m, const char *iterations,
-                const char *optimizer)
+                const char *optimizer, const char *metrics)
 {
     char text[1024];
     snprintf(text, sizeof text,
-             "(Metric \"AdvancedMattesMutualInformation\")\n"
+             "%s"
              "(Optimizer \"%s\")\n"
              "(Transform \"EulerTransform\")\n"
              "(ImageSampler \"RandomCoordinate\")\n"
@@ -507,7 +507,7 @@ allocations_for(pipit_image_t *f, pipit_image_t *m, const char *iterations,
              "(NumberOfSpatialSamples 500)\n"
              "(NumberOfResolutions 2)\n"
              "(MaximumNumberOfIterations %s)\n",
-             optimizer, iterations);
+             metrics, optimizer, iterations);
     pipit_params_list_t *l = maps_from_text(text);
     pipit_node_t *r = registration(f, m, l);
     size_t rows = 0;
@@ -535,11 +535,19 @@ test_no_allocation_per_iteration(void)
      * piece, so with several the count depends on which ones ran. */
     unsigned threads = pipit_pool_threads();
     ASSERT_OK(pipit_pool_set_threads(1));
-    for (size_t k = 0; k < 3; k++) {
-        size_t few = allocations_for(f, m, "5", optimizers[k]);
-        size_t many = allocations_for(f, m, "60", optimizers[k]);
-        printf("\n    %s: %zu allocations for 5 iterations, %zu for 60",
-               optimizers[k], few, many);
+    static const char one[] = "(Metric \"AdvancedMattesMutualInformation\")\n";
+    /* the per-metric figures, a metric left out evaluated for them */
+    static const char three[] =
+        "(Registration \"MultiMetricMultiResolutionRegistration\")\n"
+        "(Metric \"AdvancedMattesMutualInformation\" \"AdvancedMeanSquares\" "
+        "\"AdvancedNormalizedCorrelation\")\n(Metric2Use \"false\")\n";
+    for (size_t k = 0; k < 4; k++) {
+        const char *opt = optimizers[k < 3 ? k : 0];
+        const char *metrics = k < 3 ? one : three;
+        size_t few = allocations_for(f, m, "5", opt, metrics);
+        size_t many = allocations_for(f, m, "60", opt, metrics);
+        printf("\n    %s%s: %zu allocations for 5 iterations, %zu for 60",
+               opt, k < 3 ? "" : " (3 metrics)", few, many);
         CU_ASSERT_EQUAL(few, many);
     }
     ASSERT_OK(pipit_pool_set_threads(threads));
@@ -685,6 +693,110 @@ test_multi_metric(void)
     /* several metrics need the multi-metric registration */
     ASSERT_FAILS_WITH(check_text(bspline_two_not_multi, f, m), PIPIT_EINVAL,
                       "MultiMetricMultiResolutionRegistration");
+    pipit_image_unref(f);
+    pipit_image_unref(m);
+}
+
+/* What the per-metric figures of every row have to satisfy. */
+typedef struct figures {
+    size_t rows, bad;
+    size_t bad_sum, bad_bound, bad_first;
+    char header[512];
+} figures_t;
+
+static int
+check_figures(const pipit_registration_iteration_t *it, void *user)
+{
+    figures_t *g = user;
+    if (g->rows++ == 0)
+        snprintf(g->header, sizeof g->header, "%s", it->header);
+    if (it->n_metrics != 2 || it->metric_values == NULL ||
+        it->metric_gradient_norms == NULL || it->metric_times_ms == NULL ||
+        it->metric_weights == NULL || it->metric_used == NULL) {
+        g->bad++;
+        return 0;
+    }
+    double sum = 0.0, bound = 0.0;
+    for (size_t j = 0; j < it->n_metrics; j++) {
+        double v = it->metric_values[j], n = it->metric_gradient_norms[j];
+        if (!isfinite(v) || !(n >= 0.0) || !(it->metric_times_ms[j] >= 0.0))
+            g->bad++;
+        if (it->metric_used[j]) {
+            sum += it->metric_weights[j] * v;
+            bound += fabs(it->metric_weights[j]) * n;
+        }
+    }
+    /* the value is the weighted sum of the metrics in use */
+    if (fabs(it->metric - sum) > 1e-12 * (1.0 + fabs(it->metric)))
+        g->bad_sum++;
+    /* the combined gradient is the weighted sum of theirs: the triangle
+     * inequality bounds its norm (a B-spline's scales are all 1) */
+    if (it->gradient_norm > bound * (1.0 + 1e-12) + 1e-300)
+        g->bad_bound++;
+    /* the B-spline starts flat: no bending, no bending gradient */
+    if (it->iteration == 0 && it->level == 0 &&
+        (it->metric_values[1] != 0.0 || it->metric_gradient_norms[1] != 0.0))
+        g->bad_first++;
+    /* one cell per column */
+    size_t th = 0, tr = 0;
+    for (const char *c = it->header; *c != '\0'; c++)
+        th += *c == '\t';
+    for (const char *c = it->row; *c != '\0'; c++)
+        tr += *c == '\t';
+    if (th != tr)
+        g->bad++;
+    return 0;
+}
+
+/* The per-metric figures a multi-metric registration hands the
+ * callback, with and without a metric left out; leaving one out and
+ * reading its figures changes nothing in the result. */
+static void
+test_multi_metric_figures(void)
+{
+    pipit_image_t *f = read_image("registration/BrainProtonDensitySliceBorder20.png");
+    pipit_image_t *m =
+        read_image("registration/BrainProtonDensitySliceShifted13x17y.png");
+    /* elastix 5.0.1's header for an ASGD multi-metric run with two
+     * metrics (IterationInfo.0.R0.txt of /usr/bin/elastix) */
+    static const char elastix_header[] =
+        "1:ItNr\t2:Metric\t2:Metric0\t2:Metric1\t3a:Time\t3b:StepSize\t"
+        "4:||Gradient0||\t4:||Gradient1||\t4:||Gradient||\tTime0[ms]\t"
+        "Time1[ms]\tTime[ms]";
+    static double a[4096];
+    size_t na, nb;
+    char text[2048];
+    for (int unused = 0; unused < 2; unused++) {
+        snprintf(text, sizeof text, "%s(Metric0Weight 0.7)\n%s",
+                 bspline_multi,
+                 unused ? "(Metric1Weight 5)\n(Metric1Use \"false\")\n"
+                        : "(Metric1Weight 1000)\n");
+        pipit_params_list_t *l = maps_from_text(text);
+        pipit_node_t *r = registration(f, m, l);
+        figures_t g = { 0 };
+        ASSERT_OK(pipit_registration_set_iteration_callback(r, check_figures,
+                                                            &g));
+        ASSERT_OK(pipit_node_update(r));
+        printf("\n    %s: %zu rows", unused ? "Metric1Use false" : "both",
+               g.rows);
+        CU_ASSERT_EQUAL(g.rows, 40);
+        CU_ASSERT_EQUAL(g.bad, 0);
+        CU_ASSERT_EQUAL(g.bad_sum, 0);
+        CU_ASSERT_EQUAL(g.bad_bound, 0);
+        CU_ASSERT_EQUAL(g.bad_first, 0);
+        CU_ASSERT_STRING_EQUAL(g.header, elastix_header);
+        const double *q = final_parameters(r, &na);
+        memcpy(a, q, na * sizeof *a);
+        pipit_node_unref(r);
+        /* the same without a callback: the same result, bit for bit */
+        r = registration(f, m, l);
+        ASSERT_OK(pipit_node_update(r));
+        q = final_parameters(r, &nb);
+        CU_ASSERT_EQUAL_FATAL(na, nb);
+        CU_ASSERT(memcmp(a, q, na * sizeof *a) == 0);
+        pipit_node_unref(r);
+        pipit_params_list_unref(l);
+    }
     pipit_image_unref(f);
     pipit_image_unref(m);
 }
@@ -866,6 +978,7 @@ const test_case_t test_registration_cases[] = {
     { "two_maps_chain", test_two_maps_chain },
     { "errors", test_errors },
     { "multi_metric", test_multi_metric },
+    { "multi_metric_figures", test_multi_metric_figures },
     { "graph_streamed", test_graph_streamed },
     { "no_allocation_per_iteration", test_no_allocation_per_iteration },
     { "out_of_memory", test_out_of_memory },

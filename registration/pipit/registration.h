@@ -63,6 +63,26 @@ typedef struct pipit_registration_iteration {
      * transform) at this iteration's start, borrowed for the callback:
      * elastix's WriteTransformParametersEachIteration writes it. */
     const pipit_transform_t *transform;
+    /* Per metric j < n_metrics (n_metrics is 1 for a single metric):
+     * elastix's multi-metric figures, which a
+     * MultiMetricMultiResolutionRegistration's IterationInfo shows in
+     * its 2:Metric<j>, 4:||Gradient<j>|| and Time<j>[ms] columns. Taken
+     * at the last evaluation on the iteration's samples: for the
+     * gradient descents the one whose combined value is `metric`, so
+     * metric == sum over used j of metric_weights[j] * metric_values[j]
+     * (to rounding); for QuasiNewtonLBFGS the line search's last trial.
+     * A metric with Metric<j>Use "false" is still evaluated for these
+     * figures, as elastix does, without entering `metric` (NaN when too
+     * few of its samples map inside the moving image). Arrays borrowed
+     * for the callback. */
+    size_t n_metrics;
+    const double *metric_values;  /* C_j, unweighted */
+    /* |dC_j/dmu|: unweighted, and unscaled (gradient_norm is of the
+     * scaled, combined gradient); NaN when no derivative was asked */
+    const double *metric_gradient_norms;
+    const double *metric_times_ms; /* wall time of C_j's evaluation */
+    const double *metric_weights;  /* w_j the value combines (Metric<j>Weight) */
+    const bool *metric_used;       /* Metric<j>Use */
 } pipit_registration_iteration_t;
 
 /** Called on the updating thread after every iteration; non-zero cancels
