@@ -441,6 +441,31 @@ row_dot_q(const jac_run_t *r, const double *row, const double *a, size_t n,
     return v;
 }
 
+/* row_dot_q for rows k .. k+3 side by side: four independent sums (one
+ * is bound by the latency of its additions), each in l order as alone. */
+static inline __attribute__((always_inline)) void
+row_dot4_q(const jac_run_t *r, const double *ce, const size_t *index,
+           size_t k, const double *a, size_t n, double *v, const unsigned q)
+{
+    const size_t nr = n / q, band = r->band;
+    const double *r0 = ce + index[k] * band + r->base[k];
+    const double *r1 = ce + index[k + 1] * band + r->base[k + 1];
+    const double *r2 = ce + index[k + 2] * band + r->base[k + 2];
+    const double *r3 = ce + index[k + 3] * band + r->base[k + 3];
+    double v0 = 0.0, v1 = 0.0, v2 = 0.0, v3 = 0.0;
+    for (size_t t = 0; t < nr; t++) {
+        const size_t o = r->run[t];
+        const double *at = a + t * q;
+        for (unsigned i = 0; i < q; i++) {
+            v0 += r0[o + i] * at[i];
+            v1 += r1[o + i] * at[i];
+            v2 += r2[o + i] * at[i];
+            v3 += r3[o + i] * at[i];
+        }
+    }
+    v[0] = v0, v[1] = v1, v[2] = v2, v[3] = v3;
+}
+
 /* Pass 2 over samples [lo, hi): max_j bound(J_j C J_jᵀ), reading the
  * complete C. */
 static inline __attribute__((always_inline)) pipit_status_t
@@ -460,12 +485,19 @@ jcj_piece_dim(void *ctx, size_t lo, size_t hi, void *acc, const unsigned D)
         for (unsigned e = 0; e < r->E; e++) {
             const double *ce = r->c + e * np * band;
             scaled(r, e, n, index, w, a);
-            double t = 0.0;
-            for (size_t k = 0; k < n; k++) {
+            double t = 0.0, v[4];
+            size_t k = 0;
+            if (q == 4)
+                for (; k + 4 <= n; k += 4) {
+                    row_dot4_q(r, ce, index, k, a, n, v, 4);
+                    t += a[k] * v[0];
+                    t += a[k + 1] * v[1];
+                    t += a[k + 2] * v[2];
+                    t += a[k + 3] * v[3];
+                }
+            for (; k < n; k++) {
                 const double *row = ce + index[k] * band + r->base[k];
-                double v = q == 4 ? row_dot_q(r, row, a, n, 4)
-                                  : row_dot_q(r, row, a, n, q);
-                t += a[k] * v;
+                t += a[k] * row_dot_q(r, row, a, n, q);
             }
             s[e] = t;
         }
@@ -495,8 +527,16 @@ jcj_merge(void *ctx, const void *acc, size_t piece)
     return PIPIT_OK;
 }
 
-/* Samples per piece of passes 0 and 2; slabs per piece of pass 1. */
+/* Samples per piece of passes 0 and 2 (pass 1's pieces are slabs). */
 #define SAMPLE_GRAIN 256
+
+/* Fewer products a[k]·a[l] than this (count · ((p+1)^D)² · blocks; about
+ * a millisecond at one thread) run on the calling thread alone: the
+ * three hand-offs to the pool and back cost about as much, and much
+ * more on a busy machine (2-D blobs, 1000 points of 16: 0.2 ms alone,
+ * ~1 ms through the pool with others compiling). The cut into pieces
+ * does not depend on the cap: the same terms either way. */
+#define JAC_PARALLEL_MIN_PRODUCTS ((size_t)1 << 21)
 
 pipit_status_t
 pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
@@ -528,6 +568,8 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
     size_t *first = pipit__malloc(count * sizeof *first + 1);
     double(*wa)[4] = pipit__malloc(rows + 1);
     pipit_status_t st = PIPIT_ENOMEM;
+    bool capped = false;
+    unsigned old_limit = 0;
     if (r == NULL || c == NULL || first == NULL || wa == NULL)
         goto done;
     *r = (jac_run_t){ .f = f, .scales = scales, .pts = pts, .count = count,
@@ -551,7 +593,10 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
     /* Three passes over the pool, each cut by the data alone: sums in
      * a fixed order (pass 1's merged in slab order) and maxima, so the
      * terms are the same for any number of threads. */
-    size_t slabs = np / f->stride[D - 1];
+    size_t slabs = np / f->stride[D - 1], products;
+    capped = !pipit__mul_overflows(count, m * m * E, &products) &&
+             products < JAC_PARALLEL_MIN_PRODUCTS;
+    old_limit = capped ? pipit_pool_set_local_limit(1) : 0;
     if ((st = pipit_parallel_reduce(count, SAMPLE_GRAIN, sizeof(double),
                                     locate_piece, max_jj_merge, r)) !=
             PIPIT_OK)
@@ -565,6 +610,8 @@ pipit__reg_bspline_jacobian_terms(const reg_bspline_fast_t *f,
     *out = (reg_bspline_jac_terms_t){ r->trc, r->trcc, r->max_jj,
                                       r->max_jcj };
 done:
+    if (capped)
+        pipit_pool_set_local_limit(old_limit);
     pipit__free(c);
     pipit__free(first);
     pipit__free(wa);
