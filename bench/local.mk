@@ -70,3 +70,9 @@ TESTS += bench/test_reg_tools.sh
 bench-register: bench/register_api$(EXEEXT) bench/reg_make3d$(EXEEXT) \
 	bench/reg_make3d_bspline$(EXEEXT) bench/reg_accuracy$(EXEEXT) \
 	bench/reg_multimodal$(EXEEXT) tools/pipit$(EXEEXT)
+# ASGD's banded B-spline Jacobian terms alone, at a thread count
+# (doc/registration-bench.md "The estimation's Jacobian terms").
+noinst_PROGRAMS += bench/jacterms
+bench_jacterms_SOURCES = bench/jacterms.c
+bench_jacterms_CFLAGS = $(AM_CFLAGS) -O2
+bench_jacterms_LDADD = libpipit-internal.la

@@ -51,6 +51,7 @@ tests_pipit_tests_SOURCES = \
 	tests/test_reg_metrics.c \
 	tests/test_reg_optimizers.c \
 	tests/test_reg_bspline.c \
+	tests/test_asgd_terms.c \
 	tests/test_plot.c \
 	tools/plot.c \
 	tools/plot.h

@@ -732,8 +732,12 @@ bound_dense(const double *s, unsigned dim)
     return tr + 2.0 * sqrt(2.0) * sqrt(f);
 }
 
+/* The fast path against lib's transform, and the banded Jacobian terms
+ * against a dense C = (1/N) Σ_j J_jᵀ J_j built from lib's Jacobians over
+ * npts points (scales all equal when uniform: one block of C kept);
+ * the terms bit for bit the same at 1, 2 and 3 threads. */
 static void
-check_fast(pipit_transform_t *t, unsigned order)
+check_fast_n(pipit_transform_t *t, unsigned order, size_t npts, bool uniform)
 {
     unsigned D = pipit_transform_dim(t);
     reg_bspline_fast_t f;
@@ -744,11 +748,10 @@ check_fast(pipit_transform_t *t, unsigned order)
     size_t *ji = calloc(js, sizeof *ji), *oi = calloc(js, sizeof *oi);
     double *jv = calloc(js * D, sizeof *jv), *ov = calloc(js, sizeof *ov);
     unsigned long long seed = 11 + order;
-    size_t npts = 300;
     double *pts = calloc(npts * D, sizeof *pts);
     double *sc = calloc(P, sizeof *sc);
     for (size_t k = 0; k < P; k++)
-        sc[k] = 1.0 + 0.5 * (lcg(&seed) + 1.0);
+        sc[k] = uniform ? 1.7 : 1.0 + 0.5 * (lcg(&seed) + 1.0);
     /* dense C and the bounds, as asgd_estimate.c computes them */
     double *C = calloc(P * P, sizeof *C);
     double max_jj = 0, max_jcj = 0;
@@ -821,6 +824,14 @@ check_fast(pipit_transform_t *t, unsigned order)
     CU_ASSERT_DOUBLE_EQUAL(jt.trcc, trcc, 1e-12 * trcc);
     CU_ASSERT_DOUBLE_EQUAL(jt.max_jj, max_jj, 1e-12 * max_jj);
     CU_ASSERT_DOUBLE_EQUAL(jt.max_jcj, max_jcj, 1e-12 * max_jcj);
+    unsigned threads = pipit_pool_threads();
+    for (unsigned n = 1; n <= 3; n++) {
+        reg_bspline_jac_terms_t jn;
+        ASSERT_OK(pipit_pool_set_threads(n));
+        ASSERT_OK(pipit__reg_bspline_jacobian_terms(&f, sc, pts, npts, &jn));
+        CU_ASSERT(memcmp(&jn, &jt, sizeof jt) == 0);
+    }
+    ASSERT_OK(pipit_pool_set_threads(threads));
     free(C);
     free(sc);
     free(pts);
@@ -828,6 +839,12 @@ check_fast(pipit_transform_t *t, unsigned order)
     free(jv);
     free(oi);
     free(ov);
+}
+
+static void
+check_fast(pipit_transform_t *t, unsigned order)
+{
+    check_fast_n(t, order, 300, false);
 }
 
 static void
@@ -1050,8 +1067,38 @@ test_cyclic_periodic(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(pipit_error_message(), "GridSize[1]"));
 }
 
+/* Enough points that the Jacobian terms run over the pool (see
+ * JAC_PARALLEL_MIN_PRODUCTS in bspline_fast.c), on grids of several
+ * slabs: the terms against the dense C and the same at 1, 2, 3 threads,
+ * with one block of C kept or D, orders 2 (supports of 27, not a
+ * multiple of 4) and 3. */
+static void
+test_jacobian_terms_threads(void)
+{
+    static const struct {
+        unsigned D, order;
+        size_t npts;
+    } cases[] = { { 3, 3, 600 }, { 3, 2, 3000 }, { 2, 3, 9000 } };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        unsigned D = cases[i].D, order = cases[i].order;
+        pipit_bspline_grid_t g;
+        pipit_bspline_grid_init(&g, D);
+        for (unsigned d = 0; d < D; d++) {
+            g.size[d] = 4 + d + order;
+            g.spacing[d] = 5.0 + d;
+            g.origin[d] = -3.0 + d;
+        }
+        pipit_transform_t *t = pipit_bspline_transform_new(D, order, &g);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+        for (int uniform = 0; uniform < 2; uniform++)
+            check_fast_n(t, order, cases[i].npts, uniform);
+        pipit_transform_unref(t);
+    }
+}
+
 const test_case_t test_reg_bspline_cases[] = {
     { "fast_path", test_fast_path },
+    { "jacobian_terms_threads", test_jacobian_terms_threads },
     { "grid_example", test_grid_example },
     { "grid_direction", test_grid_direction },
     { "grid_initial", test_grid_initial },
