@@ -106,8 +106,8 @@ typedef struct run {
      * elastix does) but only when someone reads them. */
     double m_value[REG_MAX_METRICS], m_norm[REG_MAX_METRICS];
     double m_ms[REG_MAX_METRICS];
-    /* The weights and uses the reported value really combines: for one
-     * metric its value as it is (weight 1). */
+    /* The weights and uses the reported value really combines: under
+     * MultiResolutionRegistration the metric as it is (weight 1). */
     double m_weight[REG_MAX_METRICS];
     bool m_used[REG_MAX_METRICS];
     /* MultiMetricMultiResolutionRegistration: IterationInfo gains the
@@ -185,7 +185,10 @@ cost(run_t *run, const reg_samples_t *set, double *value, double *deriv)
     const reg_level_t *L = &run->L;
     size_t valid;
     bool keep = set == NULL;
-    if (run->n_metrics == 1) {
+    /* One metric of a MultiResolutionRegistration enters as it is; under
+     * MultiMetricMultiResolutionRegistration even a lone one is weighted
+     * by Metric0Weight, as elastix's combination metric weights it. */
+    if (!run->multi) {
         const reg_samples_t *s = set != NULL ? set : samples_of(run, 0);
         double t0 = keep ? now_s() : 0.0;
         pipit_status_t st = run->metric_k[0]->evaluate(
@@ -744,10 +747,10 @@ metric_weights(run_t *run, unsigned r)
             st = pipit__reg_get_bool(&run->map, key, r, true, &run->use[j]);
         any = any || run->use[j];
     }
-    /* What the reported value combines: one metric enters as it is. */
+    /* What the reported value combines (see cost()). */
     for (size_t j = 0; j < run->n_metrics; j++) {
-        run->m_weight[j] = run->n_metrics == 1 ? 1.0 : run->weight[j];
-        run->m_used[j] = run->n_metrics == 1 || run->use[j];
+        run->m_weight[j] = run->multi ? run->weight[j] : 1.0;
+        run->m_used[j] = !run->multi || run->use[j];
     }
     if (st == PIPIT_OK && !any)
         st = pipit__error(PIPIT_EINVAL,
@@ -789,7 +792,7 @@ run_level(run_t *run, double *mu)
     }
     pipit__free(run->part);
     run->part = NULL;
-    if (run->n_metrics > 1 &&
+    if (run->multi &&
         (run->part = pipit__malloc((L->n_params + 1) * sizeof *run->part)) ==
             NULL)
         return PIPIT_ENOMEM;

@@ -109,6 +109,22 @@ h=$(head -n 1 "$TMP/lbfgs/IterationInfo.0.R0.txt")
 run single "$TMP/single.txt"
 h=$(head -n 1 "$TMP/single/IterationInfo.0.R0.txt")
 [ "$h" = "$SINGLE" ] || failed "single metric: header '$h'"
+# one metric under MultiMetricMultiResolutionRegistration: weighted by
+# Metric0Weight all the same (elastix 5.0.1 printed 2:Metric = 10 x
+# 2:Metric0 and ||Gradient|| = 10 x ||Gradient0|| for weight 10)
+sed -e 's/"MultiResolutionRegistration"/"MultiMetricMultiResolutionRegistration"/' \
+    -e 's/^(Metric "AdvancedMattesMutualInformation")/(Metric "AdvancedMattesMutualInformation")\n(Metric0Weight 10)/' \
+    -e 's/(NumberOfResolutions 6)/(NumberOfResolutions 1)/' \
+    -e 's/(MaximumNumberOfIterations 100)/(MaximumNumberOfIterations 3)/' \
+    "$D/params_bspline.txt" >"$TMP/lone.txt"
+run lone "$TMP/lone.txt"
+# (6 decimals: the small gradient norms keep 3-4 digits)
+awk -F '\t' 'NR > 1 { n++; if ($3 == 0 || $6 == 0 ||
+                                 ($2 / $3 - 10) ^ 2 > 1e-6 ||
+                                 ($7 / $6 - 10) ^ 2 > 0.05 ^ 2) bad++ }
+              END { exit !(n > 0 && bad == 0) }' \
+    "$TMP/lone/IterationInfo.0.R0.txt" ||
+    failed "one metric, weight 10: 2:Metric is not 10 x 2:Metric0"
 
 # elastix itself, when installed: the same header for the same file
 if command -v elastix >/dev/null 2>&1; then
