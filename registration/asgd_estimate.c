@@ -52,6 +52,12 @@ max_step(const asgd_t *o, const reg_level_t *L, double *out)
     return PIPIT_OK;
 }
 
+/* The most bytes the dense P x P matrix C may take (1 GiB: 11585
+ * parameters). Past that the estimate refuses rather than ask for
+ * gigabytes (3-D+t grids have tens of thousands of parameters) and
+ * leave the machine swapping or the allocation failing late. */
+#define DENSE_MAX_BYTES ((size_t)1 << 30)
+
 /* dense: room for the P x P matrix C (not for a B-spline, whose C is
  * banded and kept by bspline_fast.c for the call's duration). */
 static pipit_status_t
@@ -397,10 +403,29 @@ pipit__asgd_estimate(asgd_t *o, reg_problem_t *pb, const double *mu)
                             "ASGD: no fixed point to measure the transform's "
                             "Jacobian at (empty mask?)");
     /* A B-spline's C is banded: never the dense P x P (a 3-D grid of
-     * 20000 parameters would ask for 3.2 GB). */
+     * 20000 parameters would ask for 3.2 GB). A cyclic one's too: it
+     * keeps all dim blocks of parameters (the last without derivative,
+     * as elastix's), so its layout is n_points · dim as a plain one's. */
     reg_bspline_fast_t bf;
     bool banded = pipit__reg_bspline_fast_init(&bf, L->transform) &&
-                  bf.dim == L->dim && bf.n_points * bf.dim == pb->n;
+                  bf.dim == L->dim && bf.n_points * bf.dim == pb->n &&
+                  bf.count <= REG_BSPLINE_MAX_SUPPORT;
+    size_t dense_bytes;
+    if (!banded &&
+        (pipit__mul_overflows(pb->n, pb->n, &dense_bytes) ||
+         pipit__mul_overflows(dense_bytes, sizeof(double), &dense_bytes) ||
+         dense_bytes > DENSE_MAX_BYTES))
+        return pipit__error(
+            PIPIT_ERANGE,
+            "ASGD: AutomaticParameterEstimation needs a dense %zu x %zu "
+            "matrix (%.1f GiB) for the %s's %zu parameters, more than the "
+            "%zu MiB allowed; set AutomaticParameterEstimation \"false\" "
+            "and give SP_a (and SP_A, SP_alpha) instead",
+            pb->n, pb->n,
+            (double)pb->n * (double)pb->n * sizeof(double) /
+                (double)((size_t)1 << 30),
+            pipit_transform_name(L->transform), pb->n,
+            DENSE_MAX_BYTES >> 20);
     if ((s = reserve(o, pb->n, !banded,
                      pipit_transform_jacobian_size(L->transform), L->dim,
                      count)) != PIPIT_OK)

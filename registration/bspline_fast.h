@@ -9,11 +9,19 @@
  * products g_e·w_k, never a dense D x (D·(p+1)^D) matrix.
  *
  * Works for a B-spline transform, or a chain whose current part is one
- * (the initial part is applied through pipit_transform_point).
+ * (the initial part is applied through pipit_transform_point), cyclic
+ * (UseCyclicTransform "true") or not. A cyclic grid's last axis wraps:
+ * the p+1 supporting control points along it are (s + j) mod g, which
+ * may run past the end and on from 0; and only the first D-1 components
+ * move, so the last block of parameters (kept, as elastix keeps it) has
+ * no derivative. Code walking a support must take the last axis's
+ * offsets from reg_bspline_support_t.last (never first + j·stride) and
+ * stop at f->moved components.
  */
 #ifndef PIPIT_REG_BSPLINE_FAST_H
 #define PIPIT_REG_BSPLINE_FAST_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -27,7 +35,10 @@ typedef struct reg_bspline_fast {
     const pipit_transform_t *bspline; /* its B-spline part */
     const pipit_transform_t *initial; /* the chain's initial part, or NULL */
     bool add;                         /* the chain adds (elastix "Add") */
+    bool cyclic;  /* the last axis wraps modulo wrap (and stays put) */
     unsigned dim, order;
+    unsigned moved; /* displaced components: dim, or dim - 1 if cyclic */
+    size_t wrap;    /* a cyclic grid's size on the last axis (>= p + 1) */
     size_t count;    /* supporting control points, (order + 1)^dim */
     size_t n_points; /* control points: parameters per component */
     double origin[PIPIT_MAX_DIM];
@@ -38,8 +49,8 @@ typedef struct reg_bspline_fast {
     const double *params; /* the B-spline's, refreshed by _refresh */
 } reg_bspline_fast_t;
 
-/** Fills f for t; false (f unusable) when t is not a B-spline or a chain
- * whose current part is one. Once per level. */
+/** Fills f for t; false (f unusable) when t is not a B-spline (cyclic or
+ * not) or a chain whose current part is one. Once per level. */
 bool pipit__reg_bspline_fast_init(reg_bspline_fast_t *f,
                                   const pipit_transform_t *t);
 
@@ -65,8 +76,9 @@ size_t pipit__reg_bspline_fast_support(const reg_bspline_fast_t *f,
 /**
  * dM/dmu of one sample from its support (m = the map's return) and the
  * moving image's physical gradient g (dim values): parameter e·n_points +
- * index[k] gets g[e]·w[k]. Writes dim·m indices and values, component by
- * component, ascending within each; returns dim·m.
+ * index[k] gets g[e]·w[k], e < f->moved. Writes moved·m indices and
+ * values, component by component, in the support's order (ascending,
+ * except where a cyclic grid's last axis wraps); returns moved·m.
  */
 size_t pipit__reg_bspline_fast_dmu(const reg_bspline_fast_t *f, size_t m,
                                    const size_t *index, const double *w,
@@ -76,8 +88,11 @@ size_t pipit__reg_bspline_fast_dmu(const reg_bspline_fast_t *f, size_t m,
 /* ASGD's Jacobian terms (asgd_estimate.c's jacobian_terms), without the
  * dense P x P matrix C = (1/N) Σ_j J_jᵀ J_j: for a B-spline C is block
  * diagonal over the components and, within one, non-zero only between
- * control points at most p apart on every axis, so it is kept as n_points
- * rows of (2p+1)^D neighbours per component. */
+ * control points at most p apart on every axis (on a cyclic last axis:
+ * modulo g), so it is kept as n_points rows of (2p+1)^D neighbours per
+ * moved component (a cyclic last axis: min(2p+1, g) of them along it,
+ * the offset taken modulo g, so that two offsets naming the same pair
+ * of control points share one slot). */
 typedef struct reg_bspline_jac_terms {
     double trc;     /* tr(C) */
     double trcc;    /* ||C||_F² */
@@ -89,7 +104,8 @@ typedef struct reg_bspline_jac_terms {
  * The terms over `count` fixed points pts (dim each) with J's columns
  * divided by scales (P values: the optimizer's scales, already square
  * roots). bound(S) = tr(S) + 2√2 ||S||_F as asgd_estimate.c's. Allocates
- * D · n_points · (2p+1)^D doubles for its duration; PIPIT_ENOMEM.
+ * up to moved · n_points · (2p+1)^D doubles for its duration;
+ * PIPIT_ENOMEM.
  */
 pipit_status_t pipit__reg_bspline_jacobian_terms(
     const reg_bspline_fast_t *f, const double *scales, const double *pts,
@@ -97,11 +113,17 @@ pipit_status_t pipit__reg_bspline_jacobian_terms(
 
 /* ---- The compact support, for the metrics' hot loops ------------------
  * A sample's support kept as its corner control point and the (p+1)
- * weights of each axis (the products are formed where used): 1 + 4·D
+ * weights of each axis (the products are formed where used): 5 + 4·D
  * numbers instead of 2·(p+1)^D, and the loops over it run along rows of
- * p+1 consecutive control points (vectorisable). */
+ * p+1 consecutive control points (vectorisable). The last axis's p+1
+ * slabs are listed (last[j]) rather than first + j·stride, since on a
+ * cyclic grid they wrap: slab j is (s + j) mod g. Support point with
+ * per-axis numbers j_d is control point
+ *     first + Σ_{d < D-1} j_d·stride[d] + last[j_{D-1}]. */
 typedef struct reg_bspline_support {
-    size_t first;                   /* corner control point */
+    size_t first;                   /* corner, the last axis left out;
+                                     * (size_t)-1: outside the grid */
+    size_t last[4];                 /* offsets of the last axis's slabs */
     double w[PIPIT_MAX_DIM][4];     /* per axis, p + 1 used */
 } reg_bspline_support_t;
 
@@ -139,8 +161,10 @@ pipit__reg_bspline_locate_dim(const reg_bspline_fast_t *f, const double *x,
         double u = 0.0;
         for (unsigned c = 0; c < D; c++)
             u += f->to_grid[r * D + c] * v[c];
-        /* Written so that NaN is outside. */
-        if (!(u >= f->lo[r] && u < f->hi[r]))
+        const bool wraps = f->cyclic && r == D - 1;
+        /* Written so that NaN is outside (a wrapping axis has no
+         * outside but NaN and infinities). */
+        if (wraps ? !isfinite(u) : !(u >= f->lo[r] && u < f->hi[r]))
             return false;
         double t;
         ptrdiff_t st;
@@ -151,7 +175,22 @@ pipit__reg_bspline_locate_dim(const reg_bspline_fast_t *f, const double *x,
             st = pipit__bspline_start(p, u - f->gindex[r], &t);
             pipit__bspline_weights(p, t, s->w[r], NULL);
         }
-        first += (size_t)st * f->stride[r];
+        if (r + 1 < D) {
+            first += (size_t)st * f->stride[r];
+            continue;
+        }
+        /* The last axis's slabs: s + j, or (s + j) mod g wrapping (g >=
+         * p + 1, so each slab once and one subtraction suffices). */
+        size_t k = (size_t)st;
+        if (wraps) {
+            ptrdiff_t g = (ptrdiff_t)f->wrap, k0 = st % g;
+            k = (size_t)(k0 < 0 ? k0 + g : k0);
+        }
+        for (unsigned j = 0; j <= p; j++, k++) {
+            if (wraps && k == f->wrap)
+                k = 0;
+            s->last[j] = k * f->stride[r];
+        }
     }
     s->first = first;
     return true;
@@ -165,10 +204,9 @@ pipit__reg_bspline_sum_q(const reg_bspline_fast_t *f,
 {
     c += s->first;
     if (D == 2) {
-        const size_t s1 = f->stride[1];
         double t = 0.0;
         for (unsigned j1 = 0; j1 < q; j1++) {
-            const double *row = c + j1 * s1;
+            const double *row = c + s->last[j1];
             double r = 0.0;
             for (unsigned j0 = 0; j0 < q; j0++)
                 r += s->w[0][j0] * row[j0];
@@ -177,12 +215,12 @@ pipit__reg_bspline_sum_q(const reg_bspline_fast_t *f,
         return t;
     }
     if (D == 3) {
-        const size_t s1 = f->stride[1], s2 = f->stride[2];
+        const size_t s1 = f->stride[1];
         double t = 0.0;
         for (unsigned j2 = 0; j2 < q; j2++) {
             double t2 = 0.0;
             for (unsigned j1 = 0; j1 < q; j1++) {
-                const double *row = c + j2 * s2 + j1 * s1;
+                const double *row = c + s->last[j2] + j1 * s1;
                 double r = 0.0;
                 for (unsigned j0 = 0; j0 < q; j0++)
                     r += s->w[0][j0] * row[j0];
@@ -195,12 +233,13 @@ pipit__reg_bspline_sum_q(const reg_bspline_fast_t *f,
     unsigned j[PIPIT_MAX_DIM] = { 0 };
     double t = 0.0;
     for (size_t k = 0; k < f->count; k++) {
-        size_t idx = 0;
+        size_t idx = s->last[j[D - 1]];
         double wk = 1.0;
-        for (unsigned d = 0; d < D; d++) {
+        for (unsigned d = 0; d + 1 < D; d++) {
             idx += j[d] * f->stride[d];
             wk *= s->w[d][j[d]];
         }
+        wk *= s->w[D - 1][j[D - 1]];
         t += wk * c[idx];
         for (unsigned d = 0; d < D && ++j[d] == q; d++)
             j[d] = 0;
@@ -208,29 +247,30 @@ pipit__reg_bspline_sum_q(const reg_bspline_fast_t *f,
     return t;
 }
 
-/* acc[e·n_points + index_k] += cg[e] · w_k over a support. */
+/* acc[e·n_points + index_k] += cg[e] · w_k over a support, for the
+ * moved components e (a cyclic grid's last has no derivative). */
 static inline __attribute__((always_inline)) void
 pipit__reg_bspline_add_q(const reg_bspline_fast_t *f,
                          const reg_bspline_support_t *s, const double *cg,
                          double *acc, const unsigned D, const unsigned q)
 {
-    for (unsigned e = 0; e < D; e++) {
+    const unsigned moved = f->moved;
+    for (unsigned e = 0; e < moved; e++) {
         double *a = acc + e * f->n_points + s->first;
         const double g = cg[e];
         if (D == 2) {
-            const size_t s1 = f->stride[1];
             for (unsigned j1 = 0; j1 < q; j1++) {
-                double *row = a + j1 * s1;
+                double *row = a + s->last[j1];
                 const double cw = g * s->w[1][j1];
                 for (unsigned j0 = 0; j0 < q; j0++)
                     row[j0] += cw * s->w[0][j0];
             }
         } else if (D == 3) {
-            const size_t s1 = f->stride[1], s2 = f->stride[2];
+            const size_t s1 = f->stride[1];
             for (unsigned j2 = 0; j2 < q; j2++) {
                 const double c2 = g * s->w[2][j2];
                 for (unsigned j1 = 0; j1 < q; j1++) {
-                    double *row = a + j2 * s2 + j1 * s1;
+                    double *row = a + s->last[j2] + j1 * s1;
                     const double cw = c2 * s->w[1][j1];
                     for (unsigned j0 = 0; j0 < q; j0++)
                         row[j0] += cw * s->w[0][j0];
@@ -239,12 +279,13 @@ pipit__reg_bspline_add_q(const reg_bspline_fast_t *f,
         } else {
             unsigned j[PIPIT_MAX_DIM] = { 0 };
             for (size_t k = 0; k < f->count; k++) {
-                size_t idx = 0;
+                size_t idx = s->last[j[D - 1]];
                 double wk = g;
-                for (unsigned d = 0; d < D; d++) {
+                for (unsigned d = 0; d + 1 < D; d++) {
                     idx += j[d] * f->stride[d];
                     wk *= s->w[d][j[d]];
                 }
+                wk *= s->w[D - 1][j[D - 1]];
                 a[idx] += wk;
                 for (unsigned d = 0; d < D && ++j[d] == q; d++)
                     j[d] = 0;
@@ -268,12 +309,12 @@ pipit__reg_bspline_map_dim(const reg_bspline_fast_t *f, const double *x,
             y[e] = base[e];
         return;
     }
+    const unsigned moved = f->moved;
     if (f->order == 3 && (D == 2 || D == 3)) {
         /* The components side by side: independent sums (the loop is
          * latency-bound otherwise) sharing the weight products. */
         const double *w0 = s->w[0];
         const size_t np = f->n_points, s1 = f->stride[1];
-        const size_t s2 = D == 3 ? f->stride[2] : 0;
         const unsigned n2 = D == 3 ? 4 : 1;
         double t[PIPIT_MAX_DIM] = { 0 };
         for (unsigned j2 = 0; j2 < n2; j2++)
@@ -281,8 +322,9 @@ pipit__reg_bspline_map_dim(const reg_bspline_fast_t *f, const double *x,
                 const double w21 =
                     D == 3 ? s->w[2][j2] * s->w[1][j1] : s->w[1][j1];
                 const double *row =
-                    f->params + s->first + j2 * s2 + j1 * s1;
-                for (unsigned e = 0; e < D; e++) {
+                    f->params + s->first +
+                    (D == 3 ? s->last[j2] + j1 * s1 : s->last[j1]);
+                for (unsigned e = 0; e < moved; e++) {
                     const double *r = row + e * np;
                     double v = (w0[0] * r[0] + w0[1] * r[1]) +
                                (w0[2] * r[2] + w0[3] * r[3]);
@@ -295,7 +337,9 @@ pipit__reg_bspline_map_dim(const reg_bspline_fast_t *f, const double *x,
     }
     for (unsigned e = 0; e < D; e++) {
         const double *c = f->params + e * f->n_points;
-        y[e] = base[e] + pipit__reg_bspline_sum_q(f, s, c, D, f->order + 1);
+        y[e] = e < moved ? base[e] + pipit__reg_bspline_sum_q(f, s, c, D,
+                                                              f->order + 1)
+                         : base[e];
     }
 }
 
