@@ -50,7 +50,7 @@
 #
 # Usage: bench/blobs.sh [BUILD-DIR]          (default: build/ beside)
 # Environment:
-#   CASES="blobs bspline3d presets"
+#   CASES="blobs bspline3d presets presets2d"
 #   THREADS="1 2"     TOOLS="elastix pipit api"
 #   REPS=5            repetitions per measurement (median) for blobs, presets
 #   REPS3D=1          repetitions for bspline3d (elastix takes ~1 min)
@@ -67,7 +67,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$(cd "${1:-$top/build}" && pwd) || exit 2
 data=$top/tests/data/registration
 presets=$top/presets
-CASES=${CASES:-"blobs bspline3d presets"}
+CASES=${CASES:-"blobs bspline3d presets presets2d"}
 THREADS=${THREADS:-"1 2"}
 TOOLS=${TOOLS:-"elastix pipit api"}
 REPS=${REPS:-5}
@@ -176,7 +176,7 @@ measure() {
     R_WALL=$(echo $walls | tr ' ' '\n' | median)
     R_CPU=$(echo $cpus | tr ' ' '\n' | median)
     R_RSS=$(echo $rsss | tr ' ' '\n' | median)
-    local metric tp acc mean="-" p95="-" rms="-"
+    local metric tp acc mean="-" p95="-" rms="-" ang="" terr=""
     metric=$(final_metric "$out")
     tp=$(last_tp "$out")
     if [ -n "$tp" ]; then
@@ -185,11 +185,14 @@ measure() {
         mean=$(echo "$acc" | sed -n 's/.*mean_vox=\([^ ]*\).*/\1/p')
         p95=$(echo "$acc" | sed -n 's/.*p95_vox=\([^ ]*\).*/\1/p')
         rms=$(echo "$acc" | sed -n 's/.*rms_vox=\([^ ]*\).*/\1/p')
+        ang=$(echo "$acc" | sed -n 's/.*angle_err_deg=\([^ ]*\).*/\1/p')
+        terr=$(echo "$acc" | sed -n 's/.*t_err_px=\([^ ]*\).*/\1/p')
     fi
-    printf '%-10s %-22s %2s %-8s %8.3f %8.3f %8.1f %12s %9s %9s %9s\n' \
+    printf '%-10s %-22s %2s %-8s %8.3f %8.3f %8.1f %12s %9s %9s %9s%s\n' \
         "$case" "$label" "$th" "$tool" "$R_WALL" "$R_CPU" \
         "$(awk -v k="$R_RSS" 'BEGIN { print k / 1024 }')" \
-        "$metric" "${mean:-?}" "${p95:-?}" "${rms:-?}"
+        "$metric" "${mean:-?}" "${p95:-?}" "${rms:-?}" \
+        "${ang:+ angle_err=$ang t_err=$terr}"
 }
 
 # side_by_side LABEL: every tool at every thread count, with ratios.
@@ -286,6 +289,44 @@ for case in $CASES; do
                 echo "  goal: each *-3d-multi preset at least as accurate as" \
                      "elastix's *_mi.txt, and faster"
             fi ;;
+        presets2d)
+            N=$REPS WITH_API=0 RSS_TARGET=">= 1"
+            kind() { case " $PRESET_KINDS " in *" $1 "*) ;; *) return 1 ;; esac; }
+            if kind mono; then
+                F=$data/BrainProtonDensitySliceBorder20.png
+                M=$data/BrainProtonDensitySliceShifted13x17y.png
+                ACC_ARGS="" ACC_TRUTH=$data/truth_brain_translation.txt
+                P="-p $data/brain_translation.txt"; side_by_side brain_translation.txt
+                P="-p $presets/rigid-2d-mono.txt"; side_by_side "preset:rigid-2d-mono"
+            fi
+            if kind multi; then
+                F=$data/BrainT1SliceBorder20.png
+                M=$data/BrainProtonDensitySliceR10X13Y17.png
+                ACC_ARGS="" ACC_TRUTH=$data/truth_brain_rigid.txt
+                P="-p $data/brain_rigid_mi.txt"; side_by_side brain_rigid_mi.txt
+                P="-p $presets/rigid-2d-multi.txt"; side_by_side "preset:rigid-2d-multi"
+            fi
+            F=$data/blobs.tif ACC_ARGS="--border 20 --rotation 15" ACC_TRUTH=""
+            if kind mono; then
+                M=$data/blobs-rot15deg.tif
+                P="-p $data/affine2d.txt"; side_by_side affine2d.txt
+                P="-p $presets/affine-2d-mono.txt"; side_by_side "preset:affine-2d-mono"
+                P="-p $data/params_bspline.txt"; side_by_side params_bspline.txt
+                P="-p $presets/affine-2d-mono.txt -p $presets/bspline-2d-mono.txt"
+                side_by_side "preset:aff+bs-2d-mono"
+            fi
+            if kind multi; then
+                M=$WORK/blobs-rot15deg-mi.mha
+                [ -f "$M" ] || "$REMAP" --max 255 "$data/blobs-rot15deg.tif" "$M" \
+                    >/dev/null || continue
+                P="-p $data/affine2d_mi.txt"; side_by_side affine2d_mi.txt
+                P="-p $presets/affine-2d-multi.txt"; side_by_side "preset:affine-2d-multi"
+                P="-p $data/params_bspline.txt"; side_by_side "params_bspline.txt(mi)"
+                P="-p $presets/affine-2d-multi.txt -p $presets/bspline-2d-multi.txt"
+                side_by_side "preset:aff+bs-2d-multi"
+            fi
+            echo "  goal: each 2-D preset at least as accurate as elastix's" \
+                 "own kind of file, and faster" ;;
         *) echo "blobs.sh: unknown case $case" >&2 ;;
     esac
 done

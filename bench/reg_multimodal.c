@@ -23,7 +23,11 @@
  * drawn from the seed and the voxel's index only (splitmix64 and
  * Box-Muller): the same bits on every machine.
  *
- * Usage: bench/reg_multimodal [--sigma S] [--seed N] IN OUT
+ * --max M takes the images' full scale as M instead of 1000 (u = v / M,
+ * out = g M; the default sigma becomes 2 % of M): --max 255 for 8-bit
+ * images such as the 2-D blobs pair, whose output then fits in u8.
+ *
+ * Usage: bench/reg_multimodal [--sigma S] [--seed N] [--max M] IN OUT
  *        (any scalar image pipit reads; OUT has IN's grid and type)
  */
 #include <math.h>
@@ -38,20 +42,20 @@ static const double knot_u[] = { 0.0, 0.20, 0.40, 0.50, 0.60, 0.75, 1.0 };
 static const double knot_g[] = { 0.0, 0.15, 0.90, 0.70, 0.30, 0.55, 0.20 };
 #define N_KNOTS (sizeof knot_u / sizeof knot_u[0])
 
-/* The curve, times 1000 (input v in the generators' [0, 1000]). */
+/* The curve, times the full scale `max` (1000: the generators' range). */
 static double
-remap(double v)
+remap(double v, double max)
 {
-    double u = v / 1000.0;
+    double u = v / max;
     if (!(u > 0.0))
         return 0.0;
     if (u >= 1.0)
-        return 1000.0 * knot_g[N_KNOTS - 1];
+        return max * knot_g[N_KNOTS - 1];
     size_t k = 1;
     while (u > knot_u[k])
         k++;
     double t = (u - knot_u[k - 1]) / (knot_u[k] - knot_u[k - 1]);
-    return 1000.0 * (knot_g[k - 1] + t * (knot_g[k] - knot_g[k - 1]));
+    return max * (knot_g[k - 1] + t * (knot_g[k] - knot_g[k - 1]));
 }
 
 static uint64_t
@@ -77,14 +81,16 @@ normal_at(uint64_t seed, uint64_t i)
 static int
 usage(void)
 {
-    fprintf(stderr, "usage: reg_multimodal [--sigma S] [--seed N] IN OUT\n");
+    fprintf(stderr,
+            "usage: reg_multimodal [--sigma S] [--seed N] [--max M] IN OUT\n");
     return 2;
 }
 
 int
 main(int argc, char **argv)
 {
-    double sigma = 20.0;
+    double sigma = -1.0; /* not given: 2 % of max */
+    double max = 1000.0;
     uint64_t seed = 20240613;
     int a = 1;
     while (a < argc && strncmp(argv[a], "--", 2) == 0) {
@@ -93,6 +99,13 @@ main(int argc, char **argv)
             sigma = strtod(argv[a + 1], &end);
             if (*end != '\0' || !(sigma >= 0.0) || !isfinite(sigma)) {
                 fprintf(stderr, "reg_multimodal: --sigma %s: a number >= 0\n",
+                        argv[a + 1]);
+                return 2;
+            }
+        } else if (strcmp(argv[a], "--max") == 0 && a + 1 < argc) {
+            max = strtod(argv[a + 1], &end);
+            if (*end != '\0' || !(max > 0.0) || !isfinite(max)) {
+                fprintf(stderr, "reg_multimodal: --max %s: a number > 0\n",
                         argv[a + 1]);
                 return 2;
             }
@@ -110,6 +123,8 @@ main(int argc, char **argv)
     }
     if (argc - a != 2)
         return usage();
+    if (sigma < 0.0)
+        sigma = 0.02 * max;
     const char *in = argv[a], *out = argv[a + 1];
     pipit_io_set_sync(false);
     pipit_image_t *img = NULL;
@@ -148,7 +163,7 @@ main(int argc, char **argv)
             }
             for (size_t x = 0; x < n[0]; x++, lin++) {
                 idx[0] = x;
-                double v = remap(pipit_image_get_value(img, idx, 0));
+                double v = remap(pipit_image_get_value(img, idx, 0), max);
                 if (sigma > 0.0)
                     v += sigma * normal_at(seed, lin);
                 if (pipit_image_set_value(img, idx, 0, v) != PIPIT_OK) {
