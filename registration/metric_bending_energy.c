@@ -39,8 +39,11 @@ typedef struct {
     reg_bspline_fast_t f;
     /* B = A J maps x to the grid's u: the Hessian in x of a function of
      * u is Bᵀ (its Hessian in u) B. J is the composed initial
-     * transform's Jacobian (identity otherwise). */
-    double B[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+     * transform's Jacobian (identity otherwise). What the samples need
+     * is C = B Bᵀ (see to_x), and when it is diagonal CC_cd = C_cc C_dd. */
+    double C[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+    double CC[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+    bool diagonal;
 } bending_t;
 
 typedef struct {
@@ -105,44 +108,39 @@ locate(const reg_bspline_fast_t *f, const double *x, size_t *first,
     return true;
 }
 
-/* From one component's Hessian in u (hu, D x D full) to its Hessian in x,
- * H = Bᵀ hu B; returns ||H||²_F and leaves G = B H Bᵀ (whose inner
- * product with a control point's Hessian in u is that with its Hessian
- * in x: the gradient's factor). */
+/* From one component's Hessian in u (hu, D x D full) to what its Hessian
+ * in x, H = Bᵀ hu B, contributes: with C = B Bᵀ, ||H||²_F = tr(hu C hu C)
+ * = <hu, G> for G = B H Bᵀ = C hu C, and G is also the gradient's factor
+ * (its inner product with a control point's Hessian in u is that of H
+ * with the point's Hessian in x). Returns ||H||²_F, leaves G. On an
+ * axis-aligned grid (C diagonal, the usual case) G_cd = C_cc C_dd hu_cd. */
 static PIPIT__ALWAYS_INLINE double
-to_x(const double *B, const double *hu, double *G, const unsigned D)
+to_x(const bending_t *st, const double *hu, double *G, const unsigned D)
 {
-    double M[PIPIT_MAX_DIM * PIPIT_MAX_DIM], H[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
-    for (unsigned c = 0; c < D; c++) /* M = hu B */
-        for (unsigned b = 0; b < D; b++) {
-            double s = 0.0;
-            for (unsigned e = 0; e < D; e++)
-                s += hu[c * D + e] * B[e * D + b];
-            M[c * D + b] = s;
-        }
+    if (st->diagonal) {
+        for (unsigned cd = 0; cd < D * D; cd++)
+            G[cd] = st->CC[cd] * hu[cd];
+    } else {
+        const double *C = st->C;
+        double K[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
+        for (unsigned c = 0; c < D; c++) /* K = hu C */
+            for (unsigned d = 0; d < D; d++) {
+                double t = 0.0;
+                for (unsigned e = 0; e < D; e++)
+                    t += hu[c * D + e] * C[e * D + d];
+                K[c * D + d] = t;
+            }
+        for (unsigned c = 0; c < D; c++) /* G = C K */
+            for (unsigned d = 0; d < D; d++) {
+                double t = 0.0;
+                for (unsigned e = 0; e < D; e++)
+                    t += C[c * D + e] * K[e * D + d];
+                G[c * D + d] = t;
+            }
+    }
     double v = 0.0;
-    for (unsigned a = 0; a < D; a++) /* H = Bᵀ M */
-        for (unsigned b = 0; b < D; b++) {
-            double s = 0.0;
-            for (unsigned c = 0; c < D; c++)
-                s += B[c * D + a] * M[c * D + b];
-            H[a * D + b] = s;
-            v += s * s;
-        }
-    for (unsigned a = 0; a < D; a++) /* M = H Bᵀ */
-        for (unsigned d = 0; d < D; d++) {
-            double s = 0.0;
-            for (unsigned b = 0; b < D; b++)
-                s += H[a * D + b] * B[d * D + b];
-            M[a * D + d] = s;
-        }
-    for (unsigned c = 0; c < D; c++) /* G = B M */
-        for (unsigned d = 0; d < D; d++) {
-            double s = 0.0;
-            for (unsigned a = 0; a < D; a++)
-                s += B[c * D + a] * M[a * D + d];
-            G[c * D + d] = s;
-        }
+    for (unsigned cd = 0; cd < D * D; cd++)
+        v += hu[cd] * G[cd];
     return v;
 }
 
@@ -169,21 +167,26 @@ sample_2d(const bending_t *st, const double *x, bool deriv, double *acc,
     double G[2][4], v = 0.0;
     for (unsigned e = 0; e < 2; e++) {
         const double *c = f->params + e * np + first;
-        double h00 = 0.0, h01 = 0.0, h11 = 0.0;
+        /* the rows combined first (vertical, vectorisable), then one dot
+         * product per entry along axis 0 */
+        double v2[4] = { 0 }, v1[4] = { 0 }, v0[4] = { 0 };
         for (unsigned j1 = 0; j1 < q; j1++) {
             const double *row = c + j1 * s1;
-            double r0 = 0.0, r1 = 0.0, r2 = 0.0;
+            const double a = w[1][0][j1], b = w[1][1][j1], cc = w[1][2][j1];
             for (unsigned j0 = 0; j0 < q; j0++) {
-                r0 += w[0][0][j0] * row[j0];
-                r1 += w[0][1][j0] * row[j0];
-                r2 += w[0][2][j0] * row[j0];
+                v2[j0] += a * row[j0];
+                v1[j0] += b * row[j0];
+                v0[j0] += cc * row[j0];
             }
-            h00 += w[1][0][j1] * r2;
-            h01 += w[1][1][j1] * r1;
-            h11 += w[1][2][j1] * r0;
+        }
+        double h00 = 0.0, h01 = 0.0, h11 = 0.0;
+        for (unsigned j0 = 0; j0 < q; j0++) {
+            h00 += w[0][2][j0] * v2[j0];
+            h01 += w[0][1][j0] * v1[j0];
+            h11 += w[0][0][j0] * v0[j0];
         }
         const double hu[4] = { h00, h01, h01, h11 };
-        v += to_x(st->B, hu, G[e], 2);
+        v += to_x(st, hu, G[e], 2);
     }
     acc[0] += v;
     if (!deriv)
@@ -221,30 +224,41 @@ sample_3d(const bending_t *st, const double *x, bool deriv, double *acc,
     double G[3][9], v = 0.0;
     for (unsigned e = 0; e < 3; e++) {
         const double *c = f->params + e * np + first;
-        double h00 = 0.0, h01 = 0.0, h02 = 0.0, h11 = 0.0, h12 = 0.0,
-               h22 = 0.0;
+        /* the rows combined first (vertical, vectorisable) with the
+         * products of the axis-1 and axis-2 factors, then one dot product
+         * per entry along axis 0 */
+        double v00[4] = { 0 }, v01[4] = { 0 }, v02[4] = { 0 }, v11[4] = { 0 },
+               v12[4] = { 0 }, v22[4] = { 0 };
         for (unsigned j2 = 0; j2 < q; j2++)
             for (unsigned j1 = 0; j1 < q; j1++) {
                 const double *row = c + j2 * s2 + j1 * s1;
-                double r0 = 0.0, r1 = 0.0, r2 = 0.0;
-                for (unsigned j0 = 0; j0 < q; j0++) {
-                    r0 += w[0][0][j0] * row[j0];
-                    r1 += w[0][1][j0] * row[j0];
-                    r2 += w[0][2][j0] * row[j0];
-                }
                 const double a1 = w[1][0][j1], b1 = w[1][1][j1],
                              c1 = w[1][2][j1];
                 const double a2 = w[2][0][j2], b2 = w[2][1][j2],
                              c2 = w[2][2][j2];
-                h00 += a1 * a2 * r2;
-                h01 += b1 * a2 * r1;
-                h02 += a1 * b2 * r1;
-                h11 += c1 * a2 * r0;
-                h12 += b1 * b2 * r0;
-                h22 += a1 * c2 * r0;
+                const double k00 = a1 * a2, k01 = b1 * a2, k02 = a1 * b2,
+                             k11 = c1 * a2, k12 = b1 * b2, k22 = a1 * c2;
+                for (unsigned j0 = 0; j0 < q; j0++) {
+                    v00[j0] += k00 * row[j0];
+                    v01[j0] += k01 * row[j0];
+                    v02[j0] += k02 * row[j0];
+                    v11[j0] += k11 * row[j0];
+                    v12[j0] += k12 * row[j0];
+                    v22[j0] += k22 * row[j0];
+                }
             }
+        double h00 = 0.0, h01 = 0.0, h02 = 0.0, h11 = 0.0, h12 = 0.0,
+               h22 = 0.0;
+        for (unsigned j0 = 0; j0 < q; j0++) {
+            h00 += w[0][2][j0] * v00[j0];
+            h01 += w[0][1][j0] * v01[j0];
+            h02 += w[0][1][j0] * v02[j0];
+            h11 += w[0][0][j0] * v11[j0];
+            h12 += w[0][0][j0] * v12[j0];
+            h22 += w[0][0][j0] * v22[j0];
+        }
         const double hu[9] = { h00, h01, h02, h01, h11, h12, h02, h12, h22 };
-        v += to_x(st->B, hu, G[e], 3);
+        v += to_x(st, hu, G[e], 3);
     }
     acc[0] += v;
     if (!deriv)
@@ -320,7 +334,7 @@ sample_any(const bending_t *st, const double *x, bool deriv, double *acc)
         }
         if (pass == 0)
             for (unsigned e = 0; e < D; e++)
-                acc[0] += to_x(st->B, hu[e], G[e], D);
+                acc[0] += to_x(st, hu[e], G[e], D);
     }
 }
 
@@ -361,13 +375,27 @@ bending_begin_level(void *state, const reg_level_t *L)
             double x0[PIPIT_MAX_DIM] = { 0 };
             pipit_transform_spatial_jacobian(st->f.initial, x0, J);
         }
+        double B[PIPIT_MAX_DIM * PIPIT_MAX_DIM];
         for (unsigned r = 0; r < d; r++)
             for (unsigned c = 0; c < d; c++) {
                 double s = 0.0;
                 for (unsigned k = 0; k < d; k++)
                     s += st->f.to_grid[r * d + k] * J[k * d + c];
-                st->B[r * d + c] = s;
+                B[r * d + c] = s;
             }
+        st->diagonal = true;
+        for (unsigned r = 0; r < d; r++)
+            for (unsigned c = 0; c < d; c++) {
+                double s = 0.0;
+                for (unsigned k = 0; k < d; k++)
+                    s += B[r * d + k] * B[c * d + k];
+                st->C[r * d + c] = s;
+                if (r != c && s != 0.0)
+                    st->diagonal = false;
+            }
+        for (unsigned r = 0; r < d; r++)
+            for (unsigned c = 0; c < d; c++)
+                st->CC[r * d + c] = st->C[r * d + r] * st->C[c * d + c];
     }
     pipit_reduction_unref(st->red);
     pipit__free(st->total);
