@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * QuasiNewtonLBFGS (shared/spec/elastix-compat.md §7.7): limited-memory
- * BFGS in scaled space (LBFGSUpdateAccuracy pairs) with More and
- * Thuente's line search for the strong Wolfe conditions, as elastix,
- * at most MaximumNumberOfLineSearchIterations evaluations.
+ * BFGS in scaled space (LBFGSUpdateAccuracy pairs) with a line search
+ * for the strong Wolfe conditions: bracketing, then zooming by
+ * safeguarded cubic interpolation (Nocedal and Wright, algorithms 3.5
+ * and 3.6), at most MaximumNumberOfLineSearchIterations evaluations.
  *
  * As in elastix, a row describes the point the line search accepted:
  * its metric and gradient, the step along the search direction, the
@@ -22,10 +23,10 @@ typedef struct {
     int64_t max_iter, memory, max_ls;
     double step, c1, c2, gtol;
     bool stop_if_not_wolfe;
-    /* workspaces: one block of (2 memory + 6) n doubles and 2 memory */
+    /* workspaces: one block of (2 memory + 7) n doubles and 2 memory */
     size_t cap;
     double *work;
-    double *x, *g, *d, *mu, *gt, *q;
+    double *x, *g, *d, *mu, *gt, *glo, *q;
     double *s, *y, *rho, *alpha; /* memory x n, memory x n, memory, memory */
 } lbfgs_t;
 
@@ -79,7 +80,7 @@ static pipit_status_t
 reserve(lbfgs_t *o, size_t n)
 {
     size_t m = (size_t)o->memory, per, total;
-    if (pipit__mul_overflows(2 * m + 6, n, &per) ||
+    if (pipit__mul_overflows(2 * m + 7, n, &per) ||
         (total = per + 2 * m) < per)
         return pipit__error(PIPIT_ERANGE, "QuasiNewtonLBFGS: %zu parameters",
                             n);
@@ -96,6 +97,7 @@ reserve(lbfgs_t *o, size_t n)
     o->d = p, p += n;
     o->mu = p, p += n;
     o->gt = p, p += n;
+    o->glo = p, p += n;
     o->q = p, p += n;
     o->s = p, p += m * n;
     o->y = p, p += m * n;
@@ -129,6 +131,28 @@ eval_at(lbfgs_t *o, reg_problem_t *pb, double a, double *f, double *g)
     return s;
 }
 
+/* The minimiser of the cubic through (a, fa, da), (b, fb, db), kept
+ * at least a tenth of the interval from either end; bisection when the
+ * cubic has no minimum. */
+static double
+cubic(double a, double fa, double da, double b, double fb, double db)
+{
+    double lo = fmin(a, b), hi = fmax(a, b), w = hi - lo;
+    double d1 = da + db - 3.0 * (fa - fb) / (a - b);
+    double disc = d1 * d1 - da * db;
+    double t = 0.5 * (a + b);
+    if (disc >= 0.0) {
+        double d2 = copysign(sqrt(disc), b - a);
+        double den = db - da + 2.0 * d2;
+        if (den != 0.0) {
+            double c = b - (b - a) * (db + d2 - d1) / den;
+            if (isfinite(c))
+                t = c;
+        }
+    }
+    return fmin(fmax(t, lo + 0.1 * w), hi - 0.1 * w);
+}
+
 typedef struct {
     double a, f, dg;     /* accepted step, value, dᵀg there */
     size_t evals;
@@ -155,191 +179,83 @@ trial(lbfgs_t *o, reg_problem_t *pb, double a, double *f, double *dg)
     return s;
 }
 
-/*
- * One safeguarded step of More and Thuente's line search (ACM TOMS 20,
- * 1994, section 4): from the best point x = (a, f, g), the other end
- * y of the interval and the trial t, the next trial, and the interval
- * updated. The four cases of the paper, by what t says about x:
- *   1. f_t > f_x: the minimum is bracketed in [x, t]; take the cubic
- *      minimiser, or halfway to the quadratic one when that is nearer x.
- *   2. f_t <= f_x, slopes of opposite sign: bracketed in [x, t]; the
- *      cubic or the secant step, whichever lies farther from t.
- *   3. same sign, |g_t| shrinking: extrapolate (cubic if it has a
- *      minimum beyond t, else the bound), kept inside the bracket.
- *   4. same sign, |g_t| not shrinking: cubic with y, or the bound.
- * The cubic is written so that it cannot overflow (s scales theta).
- * A non-finite value at t (a step that left the image) bisects.
- */
-typedef struct {
-    double a, f, g;
-} ls_point_t;
-
-static double
-cubic_min(const ls_point_t *u, const ls_point_t *v, bool clip0)
-{
-    double theta = 3.0 * (u->f - v->f) / (v->a - u->a) + u->g + v->g;
-    double s = fmax(fabs(theta), fmax(fabs(u->g), fabs(v->g)));
-    double disc = (theta / s) * (theta / s) - (u->g / s) * (v->g / s);
-    if (clip0 && disc < 0.0)
-        disc = 0.0;
-    double gamma = s * sqrt(disc);
-    if (v->a < u->a)
-        gamma = -gamma;
-    double p = (gamma - u->g) + theta;
-    double q = ((gamma - u->g) + gamma) + v->g;
-    return u->a + p / q * (v->a - u->a);
-}
-
-static void
-mt_step(ls_point_t *x, ls_point_t *y, ls_point_t *t, bool *brackt,
-        double amin, double amax)
-{
-    double next;
-    double sgnd = t->g * (x->g / fabs(x->g));
-    if (!isfinite(t->f) || !isfinite(t->g)) {
-        next = x->a + 0.5 * (t->a - x->a);
-        *brackt = true;
-    } else if (t->f > x->f) {
-        double c = cubic_min(x, t, false);
-        double qd = x->a + x->g / ((x->f - t->f) / (t->a - x->a) + x->g) /
-                               2.0 * (t->a - x->a);
-        next = fabs(c - x->a) < fabs(qd - x->a) ? c : c + (qd - c) / 2.0;
-        *brackt = true;
-    } else if (sgnd < 0.0) {
-        double c = cubic_min(t, x, false);
-        double sec = t->a + t->g / (t->g - x->g) * (x->a - t->a);
-        next = fabs(c - t->a) > fabs(sec - t->a) ? c : sec;
-        *brackt = true;
-    } else if (fabs(t->g) < fabs(x->g)) {
-        /* the cubic may have no minimiser on this side: then the bound */
-        double theta = 3.0 * (x->f - t->f) / (t->a - x->a) + x->g + t->g;
-        double s = fmax(fabs(theta), fmax(fabs(x->g), fabs(t->g)));
-        double gamma = s * sqrt(fmax(0.0, (theta / s) * (theta / s) -
-                                              (x->g / s) * (t->g / s)));
-        if (t->a > x->a)
-            gamma = -gamma;
-        double p = (gamma - t->g) + theta;
-        double q = (gamma + (x->g - t->g)) + gamma;
-        double r = p / q, c;
-        if (r < 0.0 && gamma != 0.0)
-            c = t->a + r * (x->a - t->a);
-        else
-            c = t->a > x->a ? amax : amin;
-        double sec = t->a + t->g / (t->g - x->g) * (x->a - t->a);
-        if (*brackt) {
-            next = fabs(c - t->a) < fabs(sec - t->a) ? c : sec;
-            /* at most 2/3 of the way to the other end */
-            double lim = t->a + 0.66 * (y->a - t->a);
-            next = t->a > x->a ? fmin(lim, next) : fmax(lim, next);
-        } else {
-            next = fabs(c - t->a) > fabs(sec - t->a) ? c : sec;
-            next = fmin(amax, fmax(amin, next));
-        }
-    } else if (*brackt) {
-        next = cubic_min(t, y, false);
-    } else {
-        next = t->a > x->a ? amax : amin;
-    }
-    /* the interval: y takes t when t is worse, else x moves to t */
-    if (isfinite(t->f) && t->f <= x->f) {
-        if (sgnd < 0.0)
-            *y = *x;
-        *x = *t;
-    } else {
-        *y = *t;
-    }
-    if (!isfinite(next) && *brackt)
-        next = 0.5 * (x->a + y->a);
-    t->a = next;
-}
-
-/*
- * The line search elastix's QuasiNewtonLBFGS uses (More and Thuente),
- * so that the steps tried, and with them the point a level ends at,
- * follow elastix's: the interval of uncertainty grows by at most
- * 4 (a + (a - a_x)) before a bracket is found, then shrinks by
- * safeguarded cubic and quadratic steps, halving when it shrinks too
- * slowly; while no step has met sufficient decrease with a rising
- * slope, a modified function ψ(a) = f(a) - f0 - c1 a f'(0) stands in
- * for f. On the last allowed evaluation, or when the interval has
- * collapsed, the best point so far is evaluated once more and
- * returned, with its own Wolfe flags. On return o->gt holds the
- * gradient at the returned point.
- */
+/* On return, o->gt holds the gradient at the accepted point (when a > 0). */
 static pipit_status_t
 line_search(lbfgs_t *o, reg_problem_t *pb, double f0, double dg0,
             ls_result_t *r)
 {
-    const double amin = 1e-20, amax = 1e20, xtol = 2.220446049250313e-16;
-    size_t max = (size_t)o->max_ls;
-    const double gtest = o->c1 * dg0, curv = -o->c2 * dg0;
-    ls_point_t x = { 0.0, f0, dg0 }, y = x, t = { o->step, f0, dg0 };
-    double width = amax - amin, width1 = 2.0 * width, lo, hi;
-    bool brackt = false, stage1 = true;
+    size_t n = pb->n, evals = 0, max = (size_t)o->max_ls;
+    double a_prev = 0.0, f_prev = f0, dg_prev = dg0;
+    double a = o->step, f, dg;
+    double lo = 0.0, f_lo = f0, dg_lo = dg0, hi = 0.0, f_hi = 0.0,
+           dg_hi = 0.0;
+    bool zoom = false, have_lo = false;
     pipit_status_t s;
-    for (size_t it = 0;; it++) {
-        if (brackt) {
-            lo = fmin(x.a, y.a), hi = fmax(x.a, y.a);
-        } else {
-            lo = x.a, hi = t.a + 4.0 * (t.a - x.a);
-        }
-        t.a = fmin(amax, fmax(amin, t.a));
-        bool unusual = (brackt && (t.a <= lo || t.a >= hi)) ||
-                       it + 1 >= max ||
-                       (brackt && hi - lo <= xtol * hi);
-        if (unusual)
-            t.a = x.a;
-        double f, dg;
-        if (t.a == 0.0) {
-            /* nothing better than the start: no new evaluation */
-            memcpy(o->gt, o->g, pb->n * sizeof(double));
-            f = f0, dg = dg0;
-        } else if ((s = trial(o, pb, t.a, &f, &dg)) != PIPIT_OK) {
+    double curv = -o->c2 * dg0;
+    /* bracketing */
+    while (evals < max) {
+        if ((s = trial(o, pb, a, &f, &dg)) != PIPIT_OK)
             return s;
+        evals++;
+        if (f > f0 + o->c1 * a * dg0 || (evals > 1 && f >= f_prev)) {
+            lo = a_prev, f_lo = f_prev, dg_lo = dg_prev;
+            hi = a, f_hi = f, dg_hi = dg;
+            zoom = true;
+            break;
         }
-        t.f = f, t.g = dg;
-        r->a = t.a, r->f = f, r->dg = dg, r->evals = it + 1;
-        r->wolfe1 = isfinite(f) && f <= f0 + t.a * gtest;
-        r->wolfe2 = fabs(dg) <= curv;
-        if (r->wolfe1 && r->wolfe2) {
-            r->stop = "WolfeSatisfied";
-            return PIPIT_OK;
+        if (fabs(dg) <= curv)
+            goto accept;
+        if (dg >= 0.0) {
+            /* the minimum lies behind: a is the better end */
+            memcpy(o->glo, o->gt, n * sizeof(double));
+            hi = a_prev, f_hi = f_prev, dg_hi = dg_prev;
+            lo = a, f_lo = f, dg_lo = dg;
+            have_lo = true;
+            zoom = true;
+            break;
         }
-        if (unusual) {
-            r->stop = it + 1 >= max ? "MaxNrIterations"
-                      : hi - lo <= xtol * hi ? "IntervalTooSmall"
-                                             : "RoundingError";
-            return PIPIT_OK;
-        }
-        if (t.a == amax && r->wolfe1 && dg <= gtest) {
-            r->stop = "StepTooLarge";
-            return PIPIT_OK;
-        }
-        if (t.a == amin && (!r->wolfe1 || dg >= gtest)) {
-            r->stop = "StepTooSmall";
-            return PIPIT_OK;
-        }
-        if (stage1 && r->wolfe1 && dg >= fmin(o->c1, o->c2) * dg0)
-            stage1 = false;
-        if (stage1 && isfinite(f) && f <= x.f && !r->wolfe1) {
-            /* ψ = f - a·gtest: the same step on the modified function */
-            ls_point_t xm = { x.a, x.f - x.a * gtest, x.g - gtest };
-            ls_point_t ym = { y.a, y.f - y.a * gtest, y.g - gtest };
-            ls_point_t tm = { t.a, f - t.a * gtest, dg - gtest };
-            mt_step(&xm, &ym, &tm, &brackt, lo, hi);
-            x = (ls_point_t){ xm.a, xm.f + xm.a * gtest, xm.g + gtest };
-            y = (ls_point_t){ ym.a, ym.f + ym.a * gtest, ym.g + gtest };
-            t.a = tm.a;
-        } else {
-            mt_step(&x, &y, &t, &brackt, lo, hi);
-        }
-        if (brackt) {
-            if (fabs(y.a - x.a) >= 0.66 * width1)
-                t.a = x.a + 0.5 * (y.a - x.a);
-            width1 = width;
-            width = fabs(y.a - x.a);
-        }
+        memcpy(o->glo, o->gt, n * sizeof(double));
+        have_lo = true;
+        lo = a, f_lo = f, dg_lo = dg;
+        a_prev = a, f_prev = f, dg_prev = dg;
+        a *= 2.0;
     }
+    /* zoom: lo satisfies sufficient decrease and is the lowest so far */
+    while (zoom && evals < max) {
+        a = cubic(lo, f_lo, dg_lo, hi, f_hi, dg_hi);
+        if ((s = trial(o, pb, a, &f, &dg)) != PIPIT_OK)
+            return s;
+        evals++;
+        if (f > f0 + o->c1 * a * dg0 || f >= f_lo) {
+            hi = a, f_hi = f, dg_hi = dg;
+            continue;
+        }
+        if (fabs(dg) <= curv)
+            goto accept;
+        if (dg * (hi - lo) >= 0.0)
+            hi = lo, f_hi = f_lo, dg_hi = dg_lo;
+        lo = a, f_lo = f, dg_lo = dg;
+        memcpy(o->glo, o->gt, n * sizeof(double));
+        have_lo = true;
+    }
+    /* out of evaluations: the best point with sufficient decrease */
+    r->evals = evals;
+    r->stop = "MaxNrIterations";
+    if (!have_lo || lo <= 0.0) {
+        r->a = 0.0, r->f = f0, r->dg = dg0;
+        r->wolfe1 = r->wolfe2 = false;
+        return PIPIT_OK;
+    }
+    memcpy(o->gt, o->glo, n * sizeof(double));
+    r->a = lo, r->f = f_lo, r->dg = dg_lo;
+    r->wolfe1 = true;
+    r->wolfe2 = fabs(dg_lo) <= curv;
+    return PIPIT_OK;
+accept:
+    r->a = a, r->f = f, r->dg = dg, r->evals = evals;
+    r->wolfe1 = r->wolfe2 = true;
+    r->stop = "WolfeSatisfied";
+    return PIPIT_OK;
 }
 
 /* d = -H g by the two-loop recursion over the stored pairs, oldest
