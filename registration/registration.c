@@ -139,14 +139,29 @@ set_mu(const reg_level_t *L, const double *mu)
  * (on a busy machine, from this very thread). The pieces and their
  * merge order do not depend on the cap: the results are the same. */
 #define REG_PARALLEL_MIN_SAMPLES 16384
+/* ... unless each sample is heavy: a sample's work grows with the
+ * parameters its transform's Jacobian touches (a 3-D cubic B-spline's
+ * 192, against a rigid transform's 3 or an affine's 12), and above this
+ * many sample-parameter products an evaluation takes a millisecond or
+ * more (3-D B-spline, 4096 samples: 1.8 ms), far above the hand-off. */
+#define REG_PARALLEL_MIN_PRODUCTS ((size_t)1 << 18)
 
-/* Caps this thread's loops at one worker when n samples are too few to
- * share; returns the cap to restore. */
+/* Caps this thread's loops at one worker when n samples of a transform
+ * whose Jacobian touches m parameters are too little work to share;
+ * returns the cap to restore. */
 static unsigned
-cap_small(size_t n, bool *capped)
+cap_small(size_t n, size_t m, bool *capped)
 {
-    *capped = n < REG_PARALLEL_MIN_SAMPLES;
+    *capped = n < REG_PARALLEL_MIN_SAMPLES &&
+              n * m < REG_PARALLEL_MIN_PRODUCTS;
     return *capped ? pipit_pool_set_local_limit(1) : 0;
+}
+
+/* The parameters a sample's Jacobian touches at most. */
+static size_t
+jacobian_size(const reg_level_t *L)
+{
+    return pipit_transform_jacobian_size(L->transform);
 }
 
 static void
@@ -248,7 +263,8 @@ pb_evaluate(reg_problem_t *pb, const double *mu, double *value, double *deriv)
     if (st != PIPIT_OK)
         return st;
     bool capped;
-    unsigned old = cap_small(run->samples[0].n, &capped);
+    unsigned old =
+        cap_small(run->samples[0].n, jacobian_size(pb->L), &capped);
     st = cost(run, NULL, value, deriv);
     /* MaximumNumberOfSamplingAttempts: too many samples outside the
      * moving image (PIPIT_ERANGE) draws new ones and tries again. */
@@ -276,7 +292,10 @@ pb_new_samples(reg_problem_t *pb)
     if (!pb->random_samples)
         return PIPIT_OK;
     bool capped;
-    unsigned old = cap_small(run->samples[0].n, &capped);
+    /* With the evaluation: workers that would spin between the two draw
+     * the samples instead. */
+    unsigned old =
+        cap_small(run->samples[0].n, jacobian_size(pb->L), &capped);
     pipit_status_t st = PIPIT_OK;
     for (size_t j = 0; j < run->n_samplers && st == PIPIT_OK; j++)
         if (run->sampler_k[j]->random)
@@ -346,7 +365,7 @@ pb_evaluate_exact(reg_problem_t *pb, const double *mu, size_t n,
         (st = set_mu(pb->L, mu)) != PIPIT_OK)
         return st;
     bool capped;
-    unsigned old = cap_small(run->grid.n, &capped);
+    unsigned old = cap_small(run->grid.n, jacobian_size(pb->L), &capped);
     st = cost(run, &run->grid, value, deriv);
     uncap(capped, old);
     return st;
