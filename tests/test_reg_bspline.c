@@ -595,27 +595,25 @@ test_run_3d(void)
 }
 
 /* The same bits at 1 and 3 threads, through two level changes. */
+/* The same parameters bit for bit at 1, 3 and 16 threads (16 pool
+ * threads on any machine): a 2-D case, whose evaluations stay on the
+ * calling thread (1500 samples of 32 parameters), and a 3-D one heavy
+ * enough to share the pool (2000 samples of 192 parameters: above the
+ * registration's 2^18 products), its draw and its estimation too. */
 static void
-test_threads(void)
+threads_case(unsigned D, const size_t *n, const char *params,
+             unsigned levels)
 {
-    static const char params[] =
-        "(Transform \"BSplineTransform\")\n"
-        "(Metric \"AdvancedMattesMutualInformation\")\n"
-        "(Optimizer \"AdaptiveStochasticGradientDescent\")\n"
-        "(ImageSampler \"Random\")\n"
-        "(NewSamplesEveryIteration \"true\")\n"
-        "(NumberOfSpatialSamples 1500)\n"
-        "(NumberOfResolutions 3)\n"
-        "(FinalGridSpacingInVoxels 10)\n"
-        "(MaximumNumberOfIterations 20)\n";
-    const size_t n[2] = { 64, 64 };
-    pipit_image_t *shape = blank(2, n, NULL, NULL);
-    reg_map_t m = map_of(params, 2, 3);
-    pipit_transform_t *truth = truth_on_grid(&m, shape, 2, 3.0);
-    pipit_image_t *f = render(2, n, truth), *mv = render(2, n, NULL);
+    pipit_image_t *shape = blank(D, n, NULL, NULL);
+    reg_map_t m = map_of(params, D, levels);
+    pipit_transform_t *truth = truth_on_grid(&m, shape, levels - 1, 3.0);
+    pipit_image_t *f = render(D, n, truth), *mv = render(D, n, NULL);
     double *first = NULL;
     size_t P0 = 0;
-    for (unsigned threads = 1; threads <= 3; threads += 2) {
+    unsigned pool = pipit_pool_threads();
+    ASSERT_OK(pipit_pool_set_threads(16));
+    static const unsigned counts[] = { 1, 3, 16 };
+    for (size_t c = 0; c < 3; c++) {
         pipit_params_t *p = NULL;
         ASSERT_OK(pipit_params_parse(params, strlen(params), "t.txt", &p));
         pipit_params_list_t *l = pipit_params_list_new();
@@ -627,7 +625,7 @@ test_threads(void)
             pipit_node_set_input_image(r, PIPIT_REGISTRATION_MOVING, mv));
         ASSERT_OK(pipit_node_set_input_data(r, PIPIT_REGISTRATION_PARAMS,
                                             PIPIT_DATA(l)));
-        ASSERT_OK(pipit_registration_set_threads(r, threads));
+        ASSERT_OK(pipit_registration_set_threads(r, counts[c]));
         ASSERT_OK(pipit_node_update(r));
         pipit_transform_t *t =
             pipit_node_get_output_transform(r, PIPIT_REGISTRATION_TRANSFORM);
@@ -644,11 +642,40 @@ test_threads(void)
         pipit_node_unref(r);
         pipit_params_list_unref(l);
     }
+    ASSERT_OK(pipit_pool_set_threads(pool));
     free(first);
     pipit_transform_unref(truth);
     pipit_image_unref(shape);
     pipit_image_unref(f);
     pipit_image_unref(mv);
+}
+
+static void
+test_threads(void)
+{
+    static const char params2[] =
+        "(Transform \"BSplineTransform\")\n"
+        "(Metric \"AdvancedMattesMutualInformation\")\n"
+        "(Optimizer \"AdaptiveStochasticGradientDescent\")\n"
+        "(ImageSampler \"Random\")\n"
+        "(NewSamplesEveryIteration \"true\")\n"
+        "(NumberOfSpatialSamples 1500)\n"
+        "(NumberOfResolutions 3)\n"
+        "(FinalGridSpacingInVoxels 10)\n"
+        "(MaximumNumberOfIterations 20)\n";
+    static const char params3[] =
+        "(Transform \"BSplineTransform\")\n"
+        "(Metric \"AdvancedMeanSquares\")\n"
+        "(Optimizer \"AdaptiveStochasticGradientDescent\")\n"
+        "(ImageSampler \"RandomCoordinate\")\n"
+        "(NewSamplesEveryIteration \"true\")\n"
+        "(NumberOfSpatialSamples 2000)\n"
+        "(NumberOfResolutions 1)\n"
+        "(FinalGridSpacingInVoxels 8)\n"
+        "(MaximumNumberOfIterations 10)\n";
+    const size_t n2[2] = { 64, 64 }, n3[3] = { 24, 22, 20 };
+    threads_case(2, n2, params2, 3);
+    threads_case(3, n3, params3, 1);
 }
 
 static bool

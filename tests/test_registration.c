@@ -273,7 +273,7 @@ test_deterministic(void)
     double first[2] = { 0 };
     unsigned threads = pipit_pool_threads();
     for (size_t k = 0; k < 4; k++) {
-        unsigned tc = k < 3 ? test_thread_counts[k] : 3;
+        unsigned tc = k < 3 ? test_thread_counts[k] : 16;
         ASSERT_OK(pipit_pool_set_threads(tc));
         pipit_node_t *r = registration(f, m, l);
         ASSERT_OK(pipit_node_update(r));
