@@ -130,10 +130,11 @@ bspline_update(pipit_transform_t *t)
  * the tensor-product sum over rows of q consecutive coefficients, all
  * components side by side (no index list; what resampling and
  * transformix's fields spend their time in). False outside the grid. */
-static inline bool
-point_nd(const bspline_t *b, const double *in, double *out, const unsigned n)
+static inline __attribute__((always_inline)) bool
+point_nd(const bspline_t *b, const double *in, double *out, const unsigned n,
+         const unsigned q)
 {
-    const unsigned p = b->order, q = p + 1;
+    const unsigned p = q - 1;
     double v[PIPIT_MAX_DIM], u[PIPIT_MAX_DIM], wa[PIPIT_MAX_DIM][4];
     size_t first = 0;
     for (unsigned d = 0; d < n; d++)
@@ -154,6 +155,33 @@ point_nd(const bspline_t *b, const double *in, double *out, const unsigned n)
     const size_t np = b->n_points, s1 = b->stride[1];
     const size_t s2 = n == 3 ? b->stride[2] : 0;
     const unsigned n2 = n == 3 ? q : 1;
+    if (q == 4) {
+        /* Spelled out: the compiler at -O2 kept the sums in memory and
+         * the rows in loops, a chain of dependent stores and loads. */
+        const double *w0 = wa[0];
+        double s0 = 0.0, s1v = 0.0, s2v = 0.0;
+        for (unsigned j2 = 0; j2 < n2; j2++)
+            for (unsigned j1 = 0; j1 < 4; j1++) {
+                const double w21 =
+                    n == 3 ? wa[2][j2] * wa[1][j1] : wa[1][j1];
+                const double *r = c0 + j2 * s2 + j1 * s1;
+                s0 += w21 * ((w0[0] * r[0] + w0[1] * r[1]) +
+                             (w0[2] * r[2] + w0[3] * r[3]));
+                r += np;
+                s1v += w21 * ((w0[0] * r[0] + w0[1] * r[1]) +
+                              (w0[2] * r[2] + w0[3] * r[3]));
+                if (n == 3) {
+                    r += np;
+                    s2v += w21 * ((w0[0] * r[0] + w0[1] * r[1]) +
+                                  (w0[2] * r[2] + w0[3] * r[3]));
+                }
+            }
+        out[0] = in[0] + s0;
+        out[1] = in[1] + s1v;
+        if (n == 3)
+            out[2] = in[2] + s2v;
+        return true;
+    }
     double sum[PIPIT_MAX_DIM] = { 0 };
     for (unsigned j2 = 0; j2 < n2; j2++)
         for (unsigned j1 = 0; j1 < q; j1++) {
@@ -177,8 +205,13 @@ bspline_point(const pipit_transform_t *t, const double *in, double *out)
 {
     const bspline_t *b = (const bspline_t *)t;
     if (!b->cyclic && (t->dim == 2 || t->dim == 3)) {
-        bool inside = t->dim == 2 ? point_nd(b, in, out, 2)
-                                  : point_nd(b, in, out, 3);
+        /* The cubic case with its sizes constant, its loops unrolled:
+         * half of resampling a result through a 3-D B-spline. */
+        const unsigned q = b->order + 1;
+        bool inside = t->dim == 2 ? (q == 4 ? point_nd(b, in, out, 2, 4)
+                                            : point_nd(b, in, out, 2, q))
+                                  : (q == 4 ? point_nd(b, in, out, 3, 4)
+                                            : point_nd(b, in, out, 3, q));
         if (!inside)
             for (unsigned e = 0; e < t->dim; e++)
                 out[e] = in[e];
