@@ -19,21 +19,7 @@
 #include <pipit/transform.h>
 
 #include "reg_impl.h"
-
-static double
-now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "bench.h"
 
 int
 main(int argc, char **argv)
@@ -85,19 +71,19 @@ main(int argc, char **argv)
     double *ts = malloc((size_t)reps * sizeof *ts), v = 0.0;
     size_t nv;
     for (int i = 0; i < reps; i++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (k->evaluate(state, &L, &s, &v, deriv, &nv) != PIPIT_OK)
             return 1;
-        ts[i] = now() - t0;
+        ts[i] = bench_now() - t0;
     }
     double sum = 0.0, sq = 0.0;
     for (size_t q = 0; q < P; q++)
         sum += deriv[q] * (double)(q % 7 + 1), sq += deriv[q] * deriv[q];
-    qsort(ts, (size_t)reps, sizeof *ts, cmp);
+    double median = bench_median(ts, (size_t)reps); /* sorts: ts[0] min */
     printf("D %u G %u params %zu samples %zu threads %u: median %.3f ms "
            "(min %.3f, %.1f ns/sample) value %.17g dsum %.17g dnorm %.17g\n",
-           D, G, P, count, pipit_pool_threads(), 1e3 * ts[reps / 2],
-           1e3 * ts[0], 1e9 * ts[reps / 2] / (double)count, v, sum,
+           D, G, P, count, pipit_pool_threads(), 1e3 * median,
+           1e3 * ts[0], 1e9 * median / (double)count, v, sum,
            sqrt(sq));
     k->finalize(state);
     free(state);

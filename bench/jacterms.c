@@ -16,21 +16,7 @@
 #include <pipit/transform.h>
 
 #include "bspline_fast.h"
-
-static double
-now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int
-cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "bench.h"
 
 int
 main(int argc, char **argv)
@@ -72,16 +58,16 @@ main(int argc, char **argv)
     double *ts = malloc((size_t)reps * sizeof *ts);
     reg_bspline_jac_terms_t jt;
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         if (pipit__reg_bspline_jacobian_terms(&f, sc, pts, count, &jt) !=
             PIPIT_OK)
             return 1;
-        ts[r] = now() - t0;
+        ts[r] = bench_now() - t0;
     }
-    qsort(ts, (size_t)reps, sizeof *ts, cmp);
+    double median = bench_median(ts, (size_t)reps); /* sorts: ts[0] min */
     printf("D %u G %u points %zu count %zu threads %u: median %.2f ms "
            "(min %.2f) trc %.17g trcc %.17g maxjj %.17g maxjcj %.17g\n",
-           D, G, np, count, pipit_pool_threads(), 1e3 * ts[reps / 2],
+           D, G, np, count, pipit_pool_threads(), 1e3 * median,
            1e3 * ts[0], jt.trc, jt.trcc, jt.max_jj, jt.max_jcj);
     free(ts);
     free(pts);

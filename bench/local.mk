@@ -73,12 +73,12 @@ bench-register: bench/register_api$(EXEEXT) bench/reg_make3d$(EXEEXT) \
 # ASGD's banded B-spline Jacobian terms alone, at a thread count
 # (doc/registration-bench.md "The estimation's Jacobian terms").
 noinst_PROGRAMS += bench/jacterms
-bench_jacterms_SOURCES = bench/jacterms.c
+bench_jacterms_SOURCES = bench/jacterms.c bench/bench.c bench/bench.h
 bench_jacterms_CFLAGS = $(AM_CFLAGS) -O2
 bench_jacterms_LDADD = libpipit-internal.la
 # TransformBendingEnergyPenalty's evaluation alone, at a thread count
 # (doc/registration-bench.md "The bending energy penalty").
 noinst_PROGRAMS += bench/bending
-bench_bending_SOURCES = bench/bending.c
+bench_bending_SOURCES = bench/bending.c bench/bench.c bench/bench.h
 bench_bending_CFLAGS = $(AM_CFLAGS) -O2
 bench_bending_LDADD = libpipit-internal.la
