@@ -860,6 +860,24 @@ test_graph_streamed(void)
     CU_ASSERT_EQUAL(pipit_node_runs(r), 2); /* once for all the pieces */
     CU_ASSERT(memcmp(pipit_image_data(g.whole), pipit_image_data(whole),
                      sz[0] * sz[1] * pipit_image_pixel_bytes(whole)) == 0);
+    /* its transform alone first (pipit_node_update_output: no result
+     * made), then the graph streamed again: the result is made then,
+     * the pixels are the same */
+    ASSERT_OK(pipit_params_set_string(p, "MaximumNumberOfIterations", "29"));
+    ASSERT_OK(pipit_params_set_string(p, "MaximumNumberOfIterations", "30"));
+    ASSERT_OK(pipit_node_update_output(r, PIPIT_REGISTRATION_TRANSFORM));
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 3);
+    CU_ASSERT_PTR_NULL(
+        pipit_image_data(pipit_node_get_output(r, PIPIT_REGISTRATION_RESULT)));
+    memset(pipit_image_data_writable(g.whole), 0,
+           sz[0] * sz[1] * pipit_image_pixel_bytes(whole));
+    g.pieces = 0;
+    ASSERT_OK(pipit_node_stream(sum, 0, sz[0] * 8 * pipit_image_pixel_bytes(whole),
+                                gather_piece, &g));
+    CU_ASSERT(g.pieces > 4);
+    CU_ASSERT_EQUAL(pipit_node_runs(r), 4);
+    CU_ASSERT(memcmp(pipit_image_data(g.whole), pipit_image_data(whole),
+                     sz[0] * sz[1] * pipit_image_pixel_bytes(whole)) == 0);
     pipit_image_unref(g.whole);
     pipit_image_unref(whole);
     pipit_node_unref(sum);
